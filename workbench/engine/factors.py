@@ -1,0 +1,60 @@
+"""Matching emission factors to UTC hours.
+
+For each hour the finest factor covering it is used: hourly over daily over monthly over
+annual. A factor covers an hour when the hour's start lies in [period_start, period_end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Coarsest first: finer resolutions are painted over coarser ones.
+RESOLUTION_ORDER = ("annual", "other", "monthly", "daily", "hourly")
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    """All factors of one grid zone as parallel arrays (Unix seconds, gCO2e/kWh)."""
+
+    zone: str
+    period_start: np.ndarray
+    period_end: np.ndarray
+    resolution: np.ndarray
+    g_per_kwh: np.ndarray
+    factor_id: np.ndarray
+
+
+@dataclass(frozen=True)
+class MatchedFactors:
+    """Factors aligned to a list of hours; NaN (and id -1) where no factor covers the hour."""
+
+    g_per_kwh: np.ndarray
+    resolution: np.ndarray
+    factor_id: np.ndarray
+
+
+def match_hours(table: FactorTable | None, hours: np.ndarray) -> MatchedFactors:
+    """Return, for each hour start in ``hours``, the finest factor of ``table`` covering it."""
+    values = np.full(len(hours), np.nan)
+    resolution = np.full(len(hours), "", dtype=object)
+    ids = np.full(len(hours), -1, dtype=np.int64)
+    if table is None or len(hours) == 0:
+        return MatchedFactors(values, resolution, ids)
+
+    for name in RESOLUTION_ORDER:
+        chosen = table.resolution == name
+        if not chosen.any():
+            continue
+        starts = table.period_start[chosen]
+        order = np.argsort(starts, kind="stable")
+        starts = starts[order]
+        ends = table.period_end[chosen][order]
+        index = np.searchsorted(starts, hours, side="right") - 1
+        inside = index >= 0
+        inside[inside] &= hours[inside] < ends[index[inside]]
+        values[inside] = table.g_per_kwh[chosen][order][index[inside]]
+        resolution[inside] = name
+        ids[inside] = table.factor_id[chosen][order][index[inside]]
+    return MatchedFactors(values, resolution, ids)

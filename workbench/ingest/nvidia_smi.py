@@ -1,0 +1,369 @@
+"""Reader for ``nvidia-smi --query-gpu=... --format=csv`` logs.
+
+The file is read as lines in blocks of a few MiB, so memory stays bounded whatever its size.
+Each line is split on commas by pyarrow; a line with another field count than the header is
+rejected with its line number. Values may carry units (``433.78 W``) or be bracketed tokens
+(``[N/A]``), which mean "no reading" and break the integration instead of counting as 0 W.
+Power is integrated per GPU to watt-hours per UTC hour by :class:`HourlyIntegrator`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from workbench.errors import InputRejectedError, RowProblem
+from workbench.ingest.common import MISSING_TOKENS, ReadResult, resolve_timezone, split_header_unit
+from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
+from workbench.ingest.timeparse import FoldState, NaiveTimeError, parse_utc_seconds
+from workbench.ingest.units import UnitError, power_scale_to_w
+from workbench.progress import Progress, no_progress
+
+log = logging.getLogger(__name__)
+
+IMPORTER_VERSION = "1"
+DEFAULT_MAX_GAP_S = 120.0
+BLOCK_BYTES = 8 << 20
+
+POWER_FIELDS = ("power.draw", "power.draw.average", "power.draw.instant")
+# Columns that may identify a GPU, best first. A column is used only if it separates the series
+# (no two samples share a value and a time stamp); a hand-written log may name them wrongly.
+IDENTITY_FIELDS = ("uuid", "pci.bus_id", "index", "gpu", "gpu_index", "gpu_id", "gpu_uuid")
+MASKED_UUID = re.compile(r"^GPU-0{8}-0{4}-0{4}-0{4}-0{12}$", re.IGNORECASE)
+_NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z%]*)\s*$")
+
+
+@dataclass
+class _Layout:
+    names: list[str]
+    units: list[str | None]
+    header_line: int
+    header_text: str
+    timestamp: int
+    power: int
+    power_scale: float
+    identity_candidates: list[int]
+    model: int | None
+
+
+class _CountingFile(io.RawIOBase):
+    """A read-only file wrapper that counts bytes, for progress reporting."""
+
+    def __init__(self, handle) -> None:
+        self._handle = handle
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._handle.readinto(buffer)
+        self.bytes_read += count or 0
+        return count
+
+
+def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str | None = None,
+                   max_gap_s: float = DEFAULT_MAX_GAP_S, progress: Progress | None = None) -> ReadResult:
+    """Read one query-gpu CSV log and integrate its power to energy per GPU per UTC hour.
+
+    Raises InputRejectedError when the file has no usable header, no power or time stamp
+    column, naive time stamps without a time zone, or a GPU column that does not separate the
+    samples of different GPUs.
+    """
+    path = Path(path)
+    progress = progress or no_progress("Import")
+    zone = resolve_timezone(timezone)
+    layout = _read_layout(path)
+    result = ReadResult(kind="gpu-log", importer="nvidia-smi-query-csv", importer_version=IMPORTER_VERSION,
+                        options={"timezone": timezone, "host": host, "max_gap_s": max_gap_s,
+                                 "power_column": layout.names[layout.power]})
+
+    state = _ScanState(layout, zone, max_gap_s)
+    size = max(path.stat().st_size, 1)
+    with open(path, "rb") as raw:
+        counter = _CountingFile(raw)
+        reader = pacsv.open_csv(
+            io.BufferedReader(counter, buffer_size=1 << 20),
+            read_options=pacsv.ReadOptions(skip_rows=layout.header_line, column_names=["line"],
+                                           block_size=BLOCK_BYTES, use_threads=True),
+            parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
+                                              ignore_empty_lines=False, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()},
+                                                 strings_can_be_null=False))
+        for batch in reader:
+            _scan_batch(path, batch.column(0), state, result)
+            progress.update(counter.bytes_read / size, f"{path.name}: {state.next_line - 1:,} lines")
+
+    _finish(path, state, result, host)
+    progress.update(1.0, f"{path.name}: done", force=True)
+    return result
+
+
+class _ScanState:
+    def __init__(self, layout: _Layout, zone, max_gap_s: float) -> None:
+        self.layout = layout
+        self.zone = zone
+        self.integrator = HourlyIntegrator(max_gap_s)
+        self.fold = FoldState()
+        self.next_line = layout.header_line + 1
+        self.identity: int | None = None
+        self.skipped_identity: list[str] = []
+        self.device_codes: dict[str, int] = {}
+        self.device_info: dict[int, tuple[str, str | None]] = {}
+        self.repeated_headers = 0
+        self.blank_lines = 0
+        self.missing_power = 0
+        self.min_t = np.inf
+        self.max_t = -np.inf
+
+
+def _read_layout(path: Path) -> _Layout:
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 20)
+    text = head.decode("utf-8-sig", errors="replace")
+    lines = text.splitlines()
+    header_line = None
+    for number, line in enumerate(lines, start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            header_line = number
+            break
+    if header_line is None:
+        raise InputRejectedError(path, "the file has no header line", hint="Export the log with "
+                                 "'--format=csv' (with a header) so columns can be matched by name.")
+
+    header_text = lines[header_line - 1].strip()
+    names, units = [], []
+    for cell in header_text.split(","):
+        name, unit = split_header_unit(cell)
+        names.append(name.lower())
+        units.append(unit)
+    if "timestamp" not in names:
+        first = names[0] if names else ""
+        raise InputRejectedError(path, "no 'timestamp' column in the header", row=header_line, column=first,
+                                 value=header_text[:60], hint="Log with '--query-gpu=timestamp,...' and a "
+                                 "header line; headerless logs ('noheader') are not supported.")
+    power = next((names.index(field) for field in POWER_FIELDS if field in names), None)
+    if power is None:
+        raise InputRejectedError(path, "no power column (power.draw, power.draw.average or power.draw.instant)",
+                                 row=header_line, hint="Add 'power.draw' to the --query-gpu fields.")
+    try:
+        power_scale = power_scale_to_w(units[power]) if units[power] else 1.0
+    except UnitError as exc:
+        raise InputRejectedError(path, str(exc), row=header_line, column=names[power]) from None
+
+    identity = [names.index(field) for field in IDENTITY_FIELDS if field in names]
+    model = names.index("name") if "name" in names else None
+    return _Layout(names, units, header_line, header_text, names.index("timestamp"), power, power_scale,
+                   identity, model)
+
+
+def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResult) -> None:
+    layout = state.layout
+    count = len(lines)
+    line_numbers = np.arange(state.next_line, state.next_line + count, dtype=np.int64)
+    state.next_line += count
+    result.rows_read += count
+
+    trimmed = pc.utf8_trim_whitespace(lines)
+    blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+    comment = pc.starts_with(trimmed, "#").to_numpy(zero_copy_only=False)
+    repeat = pc.equal(trimmed, layout.header_text).to_numpy(zero_copy_only=False)
+    state.blank_lines += int(blank.sum())
+    state.repeated_headers += int(repeat.sum()) + int(comment.sum())
+    result.rows_read -= int(blank.sum() + repeat.sum() + comment.sum())
+
+    fields = pc.split_pattern(lines, ",")
+    field_counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
+    expected = len(layout.names)
+    wrong_count = (field_counts != expected) & ~blank & ~repeat & ~comment
+    for index in np.flatnonzero(wrong_count):
+        result.rejected.append(RowProblem(path.name, int(line_numbers[index]), "(whole row)",
+                                          lines[int(index)].as_py()[:200],
+                                          f"row has {field_counts[index]} fields but the header has {expected}"))
+    good = ~(blank | repeat | comment | wrong_count)
+    if not good.any():
+        return
+
+    good_index = pa.array(np.flatnonzero(good))
+    flat = pc.list_flatten(pc.take(fields, good_index))
+    rows = line_numbers[good]
+
+    def column(position: int) -> pa.Array:
+        return pc.utf8_trim_whitespace(pc.take(flat, pa.array(np.arange(position, len(flat), expected))))
+
+    timestamps = column(layout.timestamp)
+    power_text = column(layout.power)
+    power_w, power_bad = _parse_power(power_text, layout.power_scale)
+    try:
+        seconds, time_reasons = parse_utc_seconds(timestamps.to_pandas(), state.zone, state.fold)
+    except NaiveTimeError:
+        raise InputRejectedError(path, "time stamps have no time zone and none was given",
+                                 row=int(rows[0]), column="timestamp", value=timestamps[0].as_py(),
+                                 hint="Pass --timezone with the zone the logging machine used, "
+                                      "such as --timezone Europe/Paris.") from None
+
+    usable = np.ones(len(rows), dtype=bool)
+    for position, reason in time_reasons.items():
+        usable[position] = False
+        result.rejected.append(RowProblem(path.name, int(rows[position]), "timestamp",
+                                          str(timestamps[position].as_py()), reason))
+    for position in np.flatnonzero(power_bad & usable):
+        usable[position] = False
+        result.rejected.append(RowProblem(path.name, int(rows[position]), layout.names[layout.power],
+                                          str(power_text[int(position)].as_py()),
+                                          "power is not a number in watts"))
+    state.missing_power += int((np.isnan(power_w) & usable).sum())
+
+    identity_values = _choose_identity(path, state, column, timestamps, rows)
+    devices = _device_codes(state, identity_values, column, usable)
+    _integrate(path, state, result, devices[usable], seconds[usable], power_w[usable], rows[usable], timestamps)
+    if usable.any():
+        state.min_t = min(state.min_t, float(np.nanmin(seconds[usable])))
+        state.max_t = max(state.max_t, float(np.nanmax(seconds[usable])))
+
+
+def _parse_power(values: pa.Array, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return watts (NaN where missing) and a mask of values that are not numbers at all."""
+    text = values.to_numpy(zero_copy_only=False).astype(str)
+    lowered = np.char.lower(text)
+    missing = np.isin(lowered, list(MISSING_TOKENS))
+    stripped = np.char.strip(np.char.rstrip(np.char.rstrip(text), "Ww"))
+    numbers = pd.to_numeric(pd.Series(stripped), errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(numbers) & ~missing
+    bad |= numbers < 0
+    numbers = np.where(missing | bad, np.nan, numbers * scale)
+    return numbers, bad
+
+
+def _choose_identity(path: Path, state: _ScanState, column, timestamps: pa.Array, rows: np.ndarray) -> pa.Array | None:
+    layout = state.layout
+    if state.identity is not None:
+        return column(state.identity)
+    if not layout.identity_candidates:
+        state.identity = -1
+        return None
+    stamps = timestamps.to_numpy(zero_copy_only=False)
+    for candidate in layout.identity_candidates:
+        values = column(candidate).to_numpy(zero_copy_only=False)
+        pairs = pd.DataFrame({"id": values, "t": stamps})
+        duplicated = pairs.duplicated(keep=False).to_numpy()
+        if not duplicated.any():
+            state.identity = candidate
+            return column(candidate)
+        first = int(np.flatnonzero(duplicated)[0])
+        clash = int(((pairs["id"] == values[first]) & (pairs["t"] == stamps[first])).sum())
+        state.skipped_identity.append(
+            f"column '{layout.names[candidate]}' was not used to identify GPUs because {clash} samples "
+            f"share the value '{values[first]}' at {stamps[first]}")
+    first_candidate = layout.identity_candidates[0]
+    raise InputRejectedError(
+        path, "no GPU column separates the series: " + "; ".join(state.skipped_identity),
+        row=int(rows[0]), column=layout.names[first_candidate],
+        hint="Each GPU needs its own value in a 'uuid', 'pci.bus_id' or 'index' column; "
+             "log with --query-gpu=timestamp,uuid,index,power.draw.")
+
+
+def _device_codes(state: _ScanState, identity: pa.Array | None, column, usable: np.ndarray) -> np.ndarray:
+    layout = state.layout
+    if identity is None:
+        values = np.full(len(usable), "0", dtype=object)
+    else:
+        values = identity.to_numpy(zero_copy_only=False)
+    models = column(layout.model).to_numpy(zero_copy_only=False) if layout.model is not None else None
+    codes = np.empty(len(values), dtype=np.int64)
+    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
+    for position, value in enumerate(uniques):
+        code = state.device_codes.get(value)
+        if code is None:
+            code = len(state.device_codes)
+            state.device_codes[value] = code
+            first = int(np.flatnonzero(inverse == position)[0])
+            state.device_info[code] = (value, models[first] if models is not None else None)
+        codes[inverse == position] = code
+    return codes
+
+
+def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, seconds, power_w, rows,
+               timestamps) -> None:
+    try:
+        backwards = state.integrator.add(devices, seconds, power_w, rows)
+    except DuplicateInstantError as exc:
+        identity = state.layout.names[state.identity] if state.identity is not None and state.identity >= 0 \
+            else "(none)"
+        value = next(k for k, v in state.device_codes.items() if v == exc.device_code)
+        raise InputRejectedError(
+            path, f"the GPU column '{identity}' does not separate the series: {exc.count} samples of "
+                  f"GPU '{value}' share one time stamp",
+            column=identity, value=value,
+            hint="Log a column that identifies each GPU (uuid or index), or split the file per GPU.") from None
+    for row in backwards:
+        result.rejected.append(RowProblem(path.name, int(row), "timestamp", "",
+                                          "time goes backwards for this GPU; sample not used"))
+
+
+def _finish(path: Path, state: _ScanState, result: ReadResult, host: str | None) -> None:
+    hourly = state.integrator.finish()
+    layout = state.layout
+    identity_name = layout.names[state.identity] if state.identity not in (None, -1) else None
+    scope = host or path.stem
+
+    keys, uuids, indexes, models = {}, {}, {}, {}
+    for code, (value, model) in state.device_info.items():
+        is_uuid = identity_name in ("uuid", "gpu_uuid")
+        if is_uuid and not MASKED_UUID.match(value):
+            keys[code] = value
+        else:
+            keys[code] = f"{scope}:{identity_name or 'gpu'}={value}"
+        uuids[code] = value if is_uuid else None
+        indexes[code] = None if is_uuid else value
+        models[code] = model
+
+    energy = pd.DataFrame({
+        "device_key": hourly["device"].map(keys),
+        "host": host,
+        "uuid": hourly["device"].map(uuids),
+        "gpu_index": hourly["device"].map(indexes),
+        "model": hourly["device"].map(models),
+        "hour_utc": (hourly["hour"].astype(np.int64) * 3600),
+        "level": "gpu_board",
+        "energy_wh": hourly["energy_wh"].astype(float),
+        "gpu_energy_wh": hourly["energy_wh"].astype(float),
+        "sample_count": hourly["sample_count"].astype(np.int64),
+        "coverage": hourly["coverage"].astype(float),
+        "gap_seconds": hourly["gap_seconds"].astype(float),
+        "quality": "measured",
+        "first_row": hourly["first_row"],
+        "last_row": hourly["last_row"],
+    })
+    result.tables["energy"] = energy
+    if np.isfinite(state.min_t):
+        result.start_utc, result.end_utc = state.min_t, state.max_t
+
+    result.options["gpu_column"] = identity_name
+    result.notes.extend(state.skipped_identity)
+    if state.missing_power:
+        result.notes.append(f"{state.missing_power} samples had no power reading ([N/A] or similar); "
+                            "they count as gaps, not as 0 W")
+    if state.repeated_headers:
+        result.notes.append(f"{state.repeated_headers} repeated header or comment lines were skipped")
+    if state.blank_lines:
+        result.notes.append(f"{state.blank_lines} blank lines were skipped")
+    gap_total = float(energy["gap_seconds"].sum()) if len(energy) else 0.0
+    if gap_total:
+        result.notes.append(f"{gap_total:,.0f} GPU-seconds of gaps longer than {state.integrator.max_gap_s:g} s "
+                            "or without readings were not bridged")
+    if len(state.device_info) and not len(energy):
+        result.notes.append("no GPU had two consecutive samples, so no energy could be integrated")
+    if state.fold.naive_seen:
+        result.notes.append(f"time stamps without a zone were read as {state.zone.key}")
+    log.info("read %s: %d lines, %d GPUs, %.3f kWh", path.name, result.rows_read, len(state.device_info),
+             energy["energy_wh"].sum() / 1000 if len(energy) else 0.0)

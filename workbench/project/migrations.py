@@ -1,0 +1,76 @@
+"""Named, recorded schema migrations of the project file.
+
+``PRAGMA user_version`` holds the number of applied migrations, and the ``schema_migrations``
+table records each one with the application version that applied it. A migration runs inside
+the caller's transaction, so a failure leaves the file at its previous version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+from typing import Callable
+
+from workbench import __version__
+from workbench.clock import utc_now_text
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step; ``version`` is the user_version the file has after it."""
+
+    version: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _execute_script(conn: sqlite3.Connection, script: str) -> None:
+    # executescript() would COMMIT the open transaction, so run statement by statement.
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement[:60]!r}")
+
+
+def _initial_schema(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("schema_v1.sql").read_text("utf-8")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL, app_version TEXT NOT NULL)"
+    )
+    _execute_script(conn, script)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "0001_initial_schema", _initial_schema),
+)
+
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+def pending(current_version: int) -> list[Migration]:
+    """Return the migrations a file at ``current_version`` still needs, in order."""
+    return [m for m in MIGRATIONS if m.version > current_version]
+
+
+def apply_pending(conn: sqlite3.Connection, current_version: int) -> list[str]:
+    """Apply every pending migration on ``conn`` and return their names.
+
+    The caller owns the transaction; ``user_version`` is set after each step.
+    """
+    applied = []
+    for migration in pending(current_version):
+        migration.apply(conn)
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at, app_version) VALUES (?, ?, ?, ?)",
+            (migration.version, migration.name, utc_now_text(), __version__),
+        )
+        conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+        applied.append(migration.name)
+    return applied

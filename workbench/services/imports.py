@@ -1,0 +1,239 @@
+"""Importing a file into a project: hash, duplicate check, read, and one all-or-nothing write.
+
+The reader runs first and touches nothing. Then a single transaction stores the source record,
+its rows, its rejected rows and an audit entry; any failure (or a cancel) rolls all of it back,
+so the project is exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import DuplicateSourceError, InputRejectedError, RowProblem, UsageError
+from workbench.ingest import codecarbon, factors, meter, nvidia_smi, procurement
+from workbench.ingest.common import ReadResult
+from workbench.progress import Progress, no_progress
+from workbench.project import repo
+from workbench.project.store import Project
+
+log = logging.getLogger(__name__)
+
+KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors")
+EVIDENCE_LIMIT_BYTES = 64 << 20
+
+
+@dataclass
+class ImportOptions:
+    """What the user states about a file: its kind, zone, and where its data belongs."""
+
+    kind: str
+    timezone: str | None = None
+    site: str | None = None
+    run: str | None = None
+    meter: str | None = None
+    measurement_point: str = "facility"
+    accuracy_class: str | None = None
+    timestamps_mark: str = "start"
+    host: str | None = None
+    max_gap_s: float = nvidia_smi.DEFAULT_MAX_GAP_S
+    allow_duplicate: bool = False
+    strict: bool = False
+    store_evidence: bool = True
+
+
+@dataclass
+class ImportReport:
+    """What an import stored, for the CLI, the GUI's rejected-rows list and tests."""
+
+    source_id: int
+    file: str
+    kind: str
+    sha256: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rejected: list[RowProblem]
+    notes: list[str]
+    start_utc: float | None
+    end_utc: float | None
+    totals: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source_id": self.source_id, "file": self.file, "kind": self.kind, "sha256": self.sha256,
+                "rows_read": self.rows_read, "rows_accepted": self.rows_accepted,
+                "rows_rejected": self.rows_rejected, "notes": self.notes, "totals": self.totals,
+                "rejected": [p.__dict__ for p in self.rejected]}
+
+
+def file_sha256(path: Path, progress: Progress | None = None) -> tuple[str, int]:
+    """Return the SHA-256 hex digest and size of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    size = path.stat().st_size
+    done = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            done += len(block)
+            if progress is not None:
+                progress.update(0.1 * done / max(size, 1), f"{path.name}: hashing")
+    return digest.hexdigest(), size
+
+
+def _read(path: Path, options: ImportOptions, site_timezone: str | None, progress: Progress) -> ReadResult:
+    timezone = options.timezone or site_timezone
+    if options.kind == "gpu-log":
+        return nvidia_smi.read_query_csv(path, timezone=timezone, host=options.host, max_gap_s=options.max_gap_s,
+                                         progress=progress)
+    if options.kind == "codecarbon":
+        return codecarbon.read_emissions_csv(path, timezone=timezone, run=options.run, progress=progress)
+    if options.kind == "meter":
+        return meter.read_meter(path, timezone=timezone, meter=options.meter,
+                                measurement_point=options.measurement_point,
+                                timestamps_mark=options.timestamps_mark, progress=progress)
+    if options.kind == "procurement":
+        return procurement.read_procurement(path, site=options.site, progress=progress)
+    if options.kind == "factors":
+        return factors.read_factors(path, progress=progress)
+    raise UsageError(f"unknown import kind '{options.kind}'", hint=f"Use one of: {', '.join(KINDS)}.")
+
+
+def import_file(project: Project, path: str | Path, options: ImportOptions,
+                progress: Progress | None = None) -> ImportReport:
+    """Import one file into ``project``; raise InputRejectedError and change nothing if it cannot be used."""
+    path = Path(path)
+    progress = progress or no_progress(f"Import of {path.name}")
+    if not path.is_file():
+        raise InputRejectedError(path, "no such file", hint="Check the path.")
+    sha256, size = file_sha256(path, progress)
+    earlier = repo.find_source_by_sha(project.conn, sha256)
+    if earlier and not options.allow_duplicate:
+        raise DuplicateSourceError(path, sha256, earlier[1], earlier[0])
+
+    site = repo.site_by_name(project.conn, options.site) if options.site else None
+    result = _read(path, options, site["timezone"] if site else None, progress)
+    _check_usable(path, result, options)
+
+    evidence = None
+    if options.store_evidence and size <= EVIDENCE_LIMIT_BYTES:
+        evidence = zlib.compress(path.read_bytes(), 6)
+    elif options.store_evidence:
+        result.notes.append(f"the file is larger than {EVIDENCE_LIMIT_BYTES >> 20} MiB, so only its hash is kept "
+                            "as evidence, not its bytes")
+
+    progress.update(0.95, f"{path.name}: storing")
+    with project.transaction():
+        progress.check()
+        source_id = repo.insert_source(project.conn, repo.SourceRecord(
+            kind=options.kind, original_name=path.name, original_path=str(path.resolve()), sha256=sha256,
+            size_bytes=size, importer=result.importer, importer_version=result.importer_version,
+            options={**result.options, **_stated_options(options)}, rows_read=result.rows_read,
+            rows_accepted=result.rows_accepted, rows_rejected=result.rows_rejected, start_utc=result.start_utc,
+            end_utc=result.end_utc, notes=result.notes, actor=project.actor, evidence_zlib=evidence))
+        repo.insert_rejected(project.conn, source_id, result.rejected)
+        totals = _store_rows(project, source_id, path, result, options)
+        progress.check()
+        project.log("import", f"source:{source_id}", {
+            "file": path.name, "kind": options.kind, "sha256": sha256, "rows_accepted": result.rows_accepted,
+            "rows_rejected": result.rows_rejected, "totals": totals})
+    progress.update(1.0, f"{path.name}: imported", force=True)
+    log.info("imported %s as source %d (%s): %d rows accepted, %d rejected", path.name, source_id, options.kind,
+             result.rows_accepted, result.rows_rejected)
+    return ImportReport(source_id, path.name, options.kind, sha256, result.rows_read, result.rows_accepted,
+                        result.rows_rejected, result.rejected, result.notes, result.start_utc, result.end_utc,
+                        totals)
+
+
+def _stated_options(options: ImportOptions) -> dict[str, Any]:
+    return {"site": options.site, "run": options.run, "strict": options.strict,
+            "allow_duplicate": options.allow_duplicate}
+
+
+def _check_usable(path: Path, result: ReadResult, options: ImportOptions) -> None:
+    if result.rejected and (options.strict or result.rows_accepted == 0):
+        first = result.rejected[0]
+        reason = ("no row could be used" if result.rows_accepted == 0
+                  else f"{result.rows_rejected} rows were rejected and --strict is set")
+        raise InputRejectedError(path, f"{reason}; first problem: {first.reason}", row=first.row,
+                                 column=first.column, value=first.value, problems=result.rejected,
+                                 hint="Fix the rows listed, or import without --strict to keep the good rows.")
+    if result.rows_read == 0:
+        raise InputRejectedError(path, "the file has a header but no data rows",
+                                 hint="Check that the export finished writing.")
+
+
+def _store_rows(project: Project, source_id: int, path: Path, result: ReadResult,
+                options: ImportOptions) -> dict[str, float]:
+    conn = project.conn
+    site_id = repo.ensure_site(conn, options.site, timezone=options.timezone) if options.site else None
+    writer: Callable[..., dict[str, float]] = {
+        "gpu-log": _store_gpu_energy, "codecarbon": _store_run_energy, "meter": _store_meter_energy,
+        "procurement": _store_assets, "factors": _store_factors}[options.kind]
+    return writer(project, source_id, path, result, options, site_id)
+
+
+def _energy_frame(source_id: int, energy: pd.DataFrame, **columns: Any) -> pd.DataFrame:
+    frame = energy.copy()
+    frame["source_id"] = source_id
+    for name, value in columns.items():
+        frame[name] = value
+    for name in repo.ENERGY_COLUMNS:
+        if name not in frame:
+            frame[name] = None
+    return frame
+
+
+def _store_gpu_energy(project, source_id, path, result, options, site_id) -> dict[str, float]:
+    energy = result.tables["energy"]
+    run_name = options.run or path.stem
+    if not options.run:
+        result.notes.append(f"no run was named, so the energy belongs to run '{run_name}' (the file name)")
+    run_id = repo.ensure_run(project.conn, run_name, site_id=site_id)
+    device_ids = repo.ensure_devices(project.conn, energy)
+    frame = _energy_frame(source_id, energy, run_id=run_id, device_id=energy["device_key"].map(device_ids))
+    repo.insert_energy(project.conn, frame)
+    repo.widen_run_window(project.conn, run_id, result.start_utc, result.end_utc)
+    return {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0, "gpus": float(len(device_ids))}
+
+
+def _store_run_energy(project, source_id, path, result, options, site_id) -> dict[str, float]:
+    energy = result.tables["energy"]
+    run_ids = {name: repo.ensure_run(project.conn, name, site_id=site_id) for name in energy["run"].unique()}
+    frame = _energy_frame(source_id, energy, run_id=energy["run"].map(run_ids))
+    repo.insert_energy(project.conn, frame)
+    for window in result.tables["run_windows"].itertuples(index=False):
+        repo.widen_run_window(project.conn, run_ids[window.run], window.start_s, window.end_s)
+    return {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0, "runs": float(len(run_ids))}
+
+
+def _store_meter_energy(project, source_id, path, result, options, site_id) -> dict[str, float]:
+    energy = result.tables.get("energy")
+    if energy is None or energy.empty:
+        return {"energy_kwh": 0.0}
+    meter_id = repo.ensure_meter(project.conn, energy["meter"].iloc[0], site_id=site_id,
+                                 measurement_point=options.measurement_point, accuracy_class=options.accuracy_class)
+    repo.insert_energy(project.conn, _energy_frame(source_id, energy, meter_id=meter_id))
+    return {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0}
+
+
+def _store_assets(project, source_id, path, result, options, site_id) -> dict[str, float]:
+    assets = result.tables["assets"]
+    site_ids = {name: repo.ensure_site(project.conn, name) for name in assets["site"].dropna().unique()}
+    repo.insert_assets(project.conn, source_id, assets, site_ids)
+    embodied = float((assets["quantity"] * assets["embodied_co2e_kg_per_unit"]).sum()) if len(assets) else 0.0
+    return {"embodied_co2e_kg": embodied, "assets": float(len(assets))}
+
+
+def _store_factors(project, source_id, path, result, options, site_id) -> dict[str, float]:
+    frame = result.tables["factors"]
+    repo.insert_factor_dataset(project.conn, source_id, path.name, frame)
+    zones = frame["zone"].nunique() if len(frame) else 0
+    return {"values": float(len(frame)), "zones": float(zones),
+            "mean_co2e_g_per_kwh": float(np.mean(frame["co2e_g_per_kwh"])) if len(frame) else 0.0}
