@@ -24,7 +24,7 @@ class WorkbenchError(Exception):
 
     def __str__(self) -> str:
         if self.hint:
-            return f"{self.message} {self.hint}"
+            return f"{self.message.rstrip('.')}. {self.hint}"
         return self.message
 
 

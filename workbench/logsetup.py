@@ -27,8 +27,16 @@ def user_log_dir() -> Path:
     return base / "carbon-workbench" / "log"
 
 
+_configured_path: list[Path | None] = []
+
+
 def configure(*, stderr_level: int | None = logging.WARNING) -> Path | None:
-    """Attach the rotating file handler (and a stderr handler) to the root logger; return the log path."""
+    """Attach the rotating file handler (and a stderr handler) to the root logger; return the log path.
+
+    Later calls in the same process change nothing and return the first call's path.
+    """
+    if _configured_path:
+        return _configured_path[0]
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -49,4 +57,5 @@ def configure(*, stderr_level: int | None = logging.WARNING) -> Path | None:
         root.addHandler(console)
     for noisy in ("pyhanko", "pyhanko_certvalidator", "fontTools", "PIL"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    _configured_path.append(log_path)
     return log_path

@@ -156,7 +156,7 @@ class PreparedFootprint:
             warnings.append(f"run {run.name}: no grid zone (set the site's zone or the factor_zone assumption); "
                             "its operational emissions are not counted")
         elif unmatched > 0:
-            warnings.append(f"run {run.name}: {unmatched:,.1f} kWh of facility energy has no emission factor for "
+            warnings.append(f"run {run.name}: {unmatched:,.4g} kWh of facility energy has no emission factor for "
                             f"zone {zone}; import factors covering the run's hours")
 
         embodied_kg, share, embodied_warnings = sci_embodied_kg(run, self.assets, a)

@@ -92,7 +92,7 @@ def read_meter(path: str | Path, *, timezone: str | None = None, meter: str | No
                                  "energy_unit": unit})
     stamps, energies_wh, rows = _collect(path, table, time_index, energy_index, scale, result)
     progress.update(0.5, f"{path.name}: {len(rows)} rows")
-    if rows:
+    if len(rows):
         _assign_hours(path, stamps, energies_wh, rows, zone, meter_name, measurement_point, timestamps_mark,
                       interval_minutes, table.header[time_index], result)
     progress.update(1.0, f"{path.name}: done", force=True)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from workbench.clock import epoch_to_text
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import MISSING_TOKENS, ReadResult, resolve_timezone, split_header_unit
 from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
@@ -223,7 +224,7 @@ def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResu
                                           "power is not a number in watts"))
     state.missing_power += int((np.isnan(power_w) & usable).sum())
 
-    identity_values = _choose_identity(path, state, column, timestamps, rows)
+    identity_values = _choose_identity(path, state, column, seconds, rows)
     devices = _device_codes(state, identity_values, column, usable)
     _integrate(path, state, result, devices[usable], seconds[usable], power_w[usable], rows[usable], timestamps)
     if usable.any():
@@ -244,16 +245,17 @@ def _parse_power(values: pa.Array, scale: float) -> tuple[np.ndarray, np.ndarray
     return numbers, bad
 
 
-def _choose_identity(path: Path, state: _ScanState, column, timestamps: pa.Array, rows: np.ndarray) -> pa.Array | None:
+def _choose_identity(path: Path, state: _ScanState, column, seconds: np.ndarray, rows: np.ndarray) -> pa.Array | None:
     layout = state.layout
     if state.identity is not None:
         return column(state.identity)
     if not layout.identity_candidates:
         state.identity = -1
         return None
-    stamps = timestamps.to_numpy(zero_copy_only=False)
+    timed = ~np.isnan(seconds)
+    stamps = seconds[timed]
     for candidate in layout.identity_candidates:
-        values = column(candidate).to_numpy(zero_copy_only=False)
+        values = column(candidate).to_numpy(zero_copy_only=False)[timed]
         pairs = pd.DataFrame({"id": values, "t": stamps})
         duplicated = pairs.duplicated(keep=False).to_numpy()
         if not duplicated.any():

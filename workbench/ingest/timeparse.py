@@ -63,11 +63,12 @@ def parse_utc_seconds(texts: pd.Series, tz: ZoneInfo | None, state: FoldState | 
         seconds[aware] = _to_seconds(parsed)
 
     if naive.any():
-        if tz is None:
-            raise NaiveTimeError("time stamps have no time zone")
         parsed = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
-        seconds[naive] = _localize(parsed, tz, state, reasons, np.flatnonzero(naive))
-        state.naive_seen = True
+        if parsed.notna().any():
+            if tz is None:
+                raise NaiveTimeError("time stamps have no time zone")
+            seconds[naive] = _localize(parsed, tz, state, reasons, np.flatnonzero(naive))
+            state.naive_seen = True
 
     for position in np.flatnonzero(np.isnan(seconds)):
         reasons.setdefault(int(position), "not a recognized date and time")

@@ -24,10 +24,16 @@ def _registry():
     return pint.UnitRegistry()
 
 
+_SYMBOLS = frozenset({"W", "kW", "MW", "GW", "mW", "Wh", "kWh", "MWh", "GWh", "TWh", "mWh", "J", "kJ", "MJ",
+                      "GJ", "mJ"})
+
+
 def _normalize(unit: str) -> str:
     text = unit.strip()
-    # 'MWh' is megawatt-hour everywhere in energy data, while pint would read a lower-case 'mwh'
-    # as milliwatt-hour, so case-insensitive spellings map to the usual symbols first.
+    if text in _SYMBOLS:
+        return text
+    # Energy data writes 'mwh' or 'MWH' for megawatt-hours, which pint would read as milliwatt-hours
+    # or not at all, so other spellings map to the usual symbols by their lower-case form.
     return _ALIASES.get(text.lower(), text)
 
 

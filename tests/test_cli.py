@@ -1,0 +1,104 @@
+"""The carbon-workbench command: its JSON contract and exit statuses."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from workbench.cli import main
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def cli_project(tmp_path, samples, capsys):
+    path = tmp_path / "cli.cwb"
+    factors = tmp_path / "factors.csv"
+    factors.write_text("zone,period_start,period_end,co2e_g_per_kwh,source\nCN,2025-01-01,2025-12-31,550,test\n")
+    assert run_cli(capsys, "new", path, "--name", "CLI")[0] == 0
+    assert run_cli(capsys, "site", path, "lab", "--zone", "CN", "--timezone", "Asia/Shanghai")[0] == 0
+    code, out, _ = run_cli(capsys, "import", path, "--kind", "gpu-log",
+                           samples / "nvidia_smi" / "xypp3__gpu_glasses__nvidia_smi.csv", "--site", "lab",
+                           "--run", "glasses")
+    assert code == 0, out
+    assert run_cli(capsys, "import", path, "--kind", "factors", factors)[0] == 0
+    return path
+
+
+def test_compute_json_contract(cli_project, capsys):
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["project"] == "CLI"
+    assert data["assumption_set"] == "baseline"
+    assert data["view"] == "footprint"
+    run_keys = {"run", "gpu_energy_kwh", "facility_energy_kwh", "operational_co2e_kg", "embodied_co2e_kg",
+                "total_co2e_kg"}
+    assert run_keys <= set(data["runs"][0])
+    assert run_keys - {"run"} <= set(data["totals"])
+    run = data["runs"][0]
+    assert run["run"] == "glasses"
+    assert run["facility_energy_kwh"] == pytest.approx(run["gpu_energy_kwh"] * 1.35 * 1.55)
+    assert run["operational_co2e_kg"] == pytest.approx(run["facility_energy_kwh"] * 0.55)
+
+
+def test_assumption_change_moves_compute(cli_project, capsys):
+    before = json.loads(run_cli(capsys, "compute", cli_project, "--json")[1])["totals"]["facility_energy_kwh"]
+    code, out, _ = run_cli(capsys, "assumptions", cli_project, "--set", "efficient", "--from", "baseline",
+                           "pue=1.1", "--rationale", "operator statement 2025")
+    assert code == 0
+    assert "efficient: pue 1.55 -> 1.1" in out
+    after = json.loads(run_cli(capsys, "compute", cli_project, "--set", "efficient", "--json")[1])
+    assert after["totals"]["facility_energy_kwh"] == pytest.approx(before / 1.55 * 1.1)
+
+    code, out, _ = run_cli(capsys, "assumptions", cli_project, "--set", "efficient", "--json")
+    listed = {item["key"]: item for item in json.loads(out)["assumptions"]}
+    assert listed["pue"]["value"] == 1.1
+    assert listed["pue"]["origin"] == "efficient"
+    assert listed["node_uplift"]["origin"] == "default"
+
+
+def test_exit_status_usage_error(cli_project, capsys):
+    code, _, err = run_cli(capsys, "assumptions", cli_project, "pue=abc", "--rationale", "x")
+    assert code == 2
+    assert "must be a number" in err
+    code, _, err = run_cli(capsys, "assumptions", cli_project, "pue=1.2")
+    assert code == 2
+    assert "rationale" in err
+    with pytest.raises(SystemExit) as caught:
+        main(["compute"])
+    assert caught.value.code == 2
+
+
+def test_exit_status_input_rejected(cli_project, capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("zone,period_start\nFR,2025\n")
+    code, _, err = run_cli(capsys, "import", cli_project, "--kind", "factors", bad)
+    assert code == 3
+    assert "bad.csv" in err and "missing column" in err
+
+
+def test_exit_status_project_file_error(tmp_path, capsys):
+    foreign = tmp_path / "foreign.cwb"
+    connection = sqlite3.connect(foreign)
+    connection.execute("CREATE TABLE t (x)")
+    connection.commit()
+    connection.close()
+    code, _, err = run_cli(capsys, "compute", foreign, "--json")
+    assert code == 4
+    assert "not a Carbon Workbench project" in err
+
+
+def test_installed_entry_point_runs():
+    completed = subprocess.run([sys.executable, "-m", "workbench.cli", "--version"], capture_output=True, text=True,
+                               check=False)
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("carbon-workbench ")

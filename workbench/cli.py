@@ -1,0 +1,344 @@
+"""The ``carbon-workbench`` command: the same services as the GUI, headless, with JSON output.
+
+Exit statuses: 0 success, 2 usage error, 3 input rejected, 4 project file error, 5 verification
+failed. Commands and JSON keys are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from workbench import __version__
+from workbench.errors import InputRejectedError, UsageError, WorkbenchError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_PROJECT, EXIT_VERIFY = 0, 2, 3, 4, 5
+IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors")
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=False))
+
+
+def _progress_printer(enabled: bool) -> Callable[[float, str], None] | None:
+    if not enabled or not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, message: str) -> None:
+        sys.stderr.write(f"\r{fraction * 100:5.1f}% {message[:70]:<70}")
+        if fraction >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from workbench.services import projects
+
+    with projects.new_project(args.project, args.name) as project:
+        print(f"Created project '{project.name}' at {project.path}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from workbench.progress import Progress
+    from workbench.services import imports, projects
+
+    options = imports.ImportOptions(
+        kind=args.kind, timezone=args.timezone, site=args.site, run=args.run, meter=args.meter,
+        measurement_point=args.measurement_point, accuracy_class=args.accuracy_class,
+        timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=args.max_gap,
+        allow_duplicate=args.allow_duplicate, strict=args.strict, store_evidence=not args.no_evidence)
+    reports = []
+    with projects.open_existing(args.project) as project:
+        for file in args.files:
+            progress = Progress(_progress_printer(not args.json), operation=f"Import of {Path(file).name}")
+            report = imports.import_file(project, file, options, progress)
+            reports.append(report)
+            if not args.json:
+                _print_import(report)
+    if args.json:
+        _print_json([report.as_dict() for report in reports])
+    return EXIT_OK
+
+
+def _print_import(report) -> None:
+    totals = ", ".join(f"{key} {value:,.6g}" for key, value in report.totals.items())
+    print(f"{report.file}: imported as source {report.source_id} ({report.kind}); "
+          f"{report.rows_accepted} rows accepted, {report.rows_rejected} rejected; {totals}")
+    for note in report.notes:
+        print(f"  note: {note}")
+    for problem in report.rejected[:20]:
+        print(f"  rejected: {problem.describe()}")
+    if len(report.rejected) > 20:
+        print(f"  ... and {len(report.rejected) - 20} more rejected rows (see the project's rejected rows)")
+
+
+def cmd_assumptions(args: argparse.Namespace) -> int:
+    from workbench.services import assumptions, projects
+
+    values = {}
+    for item in args.values:
+        key, separator, value = item.partition("=")
+        if not separator or not key.strip():
+            raise UsageError(f"'{item}' is not KEY=VALUE", hint="Write for example pue=1.2.")
+        values[key.strip()] = value.strip()
+    with projects.open_existing(args.project) as project:
+        if values:
+            changes = assumptions.change(project, args.set, values, rationale=args.rationale or "",
+                                         base=args.base)
+            if not args.json:
+                for item in changes:
+                    print(f"{item['set']}: {item['key']} {item['old']!r} -> {item['new']!r}")
+                if not changes:
+                    print("No value changed.")
+        elif args.base:
+            assumptions.create_set(project, args.set, args.base)
+        resolved = assumptions.resolve(project, args.set)
+    if args.json:
+        _print_json({"assumption_set": args.set, "assumptions": [item.as_dict() for item in resolved.values()]})
+    elif not values:
+        print(f"Assumption set '{args.set}':")
+        for item in resolved.values():
+            value = "" if item.value is None else item.value
+            unit = f" {item.unit}" if item.unit else ""
+            print(f"  {item.key} = {value}{unit}   [{item.origin}] {item.rationale}")
+    return EXIT_OK
+
+
+def cmd_compute(args: argparse.Namespace) -> int:
+    from workbench.services import compute, projects
+
+    with projects.open_existing(args.project, read_only=True) as project:
+        outcome = compute.compute_footprint(project, args.set)
+    data = outcome.as_json()
+    if args.json:
+        _print_json(data)
+        return EXIT_OK
+    print(f"Project '{data['project']}', assumption set '{data['assumption_set']}', view {data['view']}")
+    header = f"{'run':<28}{'GPU kWh':>12}{'facility kWh':>14}{'operational kg':>16}{'embodied kg':>13}{'total kg':>12}"
+    print(header)
+    for run in data["runs"] + [dict(data["totals"], run="TOTAL")]:
+        print(f"{run['run'][:27]:<28}{run['gpu_energy_kwh']:>12,.2f}{run['facility_energy_kwh']:>14,.2f}"
+              f"{run['operational_co2e_kg']:>16,.3f}{run['embodied_co2e_kg']:>13,.3f}{run['total_co2e_kg']:>12,.3f}")
+    for warning in data["warnings"]:
+        print(f"warning: {warning}")
+    return EXIT_OK
+
+
+def _read_password(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return Path(path).read_bytes().rstrip(b"\r\n")
+    except OSError as exc:
+        raise UsageError(f"cannot read the password file {path}: {exc.strerror}") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.progress import Progress
+    from workbench.services import exports, projects
+
+    if args.sign and not args.password_file:
+        raise UsageError("--sign needs --password-file with the key's password")
+    with projects.open_existing(args.project) as project:
+        result = exports.export_report(
+            project, args.format, args.out, set_name=args.set, sign_key=args.sign,
+            password=_read_password(args.password_file), draft=args.draft,
+            progress=Progress(_progress_printer(True), operation="Export"))
+    signed = f", signed by {result.signer}, signature {result.signature_path or 'embedded'}" if result.signer else ""
+    print(f"Wrote {result.path} (SHA-256 {result.sha256}){signed}{' [DRAFT]' if result.draft else ''}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from workbench.services import verification
+
+    report = verification.verify_file(args.file, project_path=args.project, trust=args.trust)
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(f"{report.file}: {'VERIFIED' if report.ok else 'NOT VERIFIED'}")
+        print(f"  signer: {report.signer or 'none'}"
+              + (f" (certificate SHA-256 {report.signer_sha256_fingerprint})" if report.signer_sha256_fingerprint
+                 else ""))
+        if report.signing_time:
+            print(f"  signing time (claimed by the signer): {report.signing_time}")
+        print(f"  integrity: {'ok' if report.integrity_ok else 'FAILED'}; manifest: "
+              f"{'ok' if report.manifest_ok else 'FAILED'}; figures against project: "
+              f"{'not checked' if report.numbers_ok is None else ('ok' if report.numbers_ok else 'FAILED')}")
+        for problem in report.problems:
+            print(f"  problem: {problem}")
+    return EXIT_OK if report.ok else EXIT_VERIFY
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from workbench.ui.app import main as gui_main
+
+    return gui_main([args.project] if args.project else [])
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from workbench.services import demo
+
+    with demo.build_demo_project(args.project, args.inputs) as project:
+        print(f"Wrote the demo project '{project.name}' to {project.path}")
+    return EXIT_OK
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from workbench.services import entities, projects
+
+    with projects.open_existing(args.project) as project:
+        site = entities.configure_site(project, args.name, grid_zone=args.zone, timezone=args.timezone,
+                                       pue_category=args.pue_category)
+    print(f"Site {site['name']}: grid zone {site['grid_zone'] or '-'}, time zone {site['timezone'] or '-'}, "
+          f"PUE category {site['pue_category'] or '-'}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from workbench.services import entities, projects
+
+    with projects.open_existing(args.project) as project:
+        entities.update_run(project, args.name, kind=args.kind, site=args.site)
+    print(f"Run {args.name} updated.")
+    return EXIT_OK
+
+
+# -- parser ----------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carbon-workbench",
+                                     description="Measure, check and disclose the carbon footprint of AI training.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    new = commands.add_parser("new", help="create an empty project file")
+    new.add_argument("project", metavar="PROJECT.cwb")
+    new.add_argument("--name", help="project name shown in reports (default: the file name)")
+    new.set_defaults(handler=cmd_new)
+
+    imp = commands.add_parser("import", help="import files into a project")
+    imp.add_argument("project", metavar="PROJECT.cwb")
+    imp.add_argument("--kind", required=True, choices=IMPORT_KINDS, help="what the files contain")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--timezone", help="IANA zone of time stamps without an offset, e.g. Europe/Paris "
+                                        "(default: the site's time zone)")
+    imp.add_argument("--site", help="site the data belongs to (created if new)")
+    imp.add_argument("--run", help="run the energy belongs to (default: the file name for GPU logs, "
+                                   "the project_name column for CodeCarbon)")
+    imp.add_argument("--meter", help="meter name for --kind meter (default: the file name)")
+    imp.add_argument("--measurement-point", default="facility",
+                     choices=("facility", "ups_output", "pdu_output", "server_input"),
+                     help="where the meter measures (default: facility)")
+    imp.add_argument("--accuracy-class", help="meter accuracy class, e.g. 0.5S or 1")
+    imp.add_argument("--timestamps-mark", default="start", choices=("start", "end"),
+                     help="whether a meter time stamp marks the start or end of its interval (default: start)")
+    imp.add_argument("--host", help="host name for GPU logs whose GPUs have no unique UUID")
+    imp.add_argument("--max-gap", type=float, default=120.0, metavar="SECONDS",
+                     help="longest interval between power samples that is integrated (default: 120 s)")
+    imp.add_argument("--allow-duplicate", action="store_true", help="import a file even if it was imported before")
+    imp.add_argument("--strict", action="store_true", help="reject the whole file if any row is rejected")
+    imp.add_argument("--no-evidence", action="store_true", help="keep only the file's hash, not its bytes")
+    imp.add_argument("--json", action="store_true", help="print the import reports as JSON")
+    imp.set_defaults(handler=cmd_import)
+
+    ass = commands.add_parser("assumptions", help="list or change an assumption set")
+    ass.add_argument("project", metavar="PROJECT.cwb")
+    ass.add_argument("--set", default="baseline", help="assumption set (default: baseline)")
+    ass.add_argument("--from", dest="base", metavar="BASE", help="create the set from BASE if it does not exist")
+    ass.add_argument("--rationale", help="why the values change (required when setting values)")
+    ass.add_argument("--json", action="store_true", help="print the set as JSON")
+    ass.add_argument("values", nargs="*", metavar="KEY=VALUE")
+    ass.set_defaults(handler=cmd_assumptions)
+
+    com = commands.add_parser("compute", help="compute the footprint of every run")
+    com.add_argument("project", metavar="PROJECT.cwb")
+    com.add_argument("--set", default="baseline", help="assumption set (default: baseline)")
+    com.add_argument("--json", action="store_true", help="print one JSON object")
+    com.set_defaults(handler=cmd_compute)
+
+    exp = commands.add_parser("export", help="export a report as XLSX or PDF, optionally signed")
+    exp.add_argument("project", metavar="PROJECT.cwb")
+    exp.add_argument("--format", required=True, choices=("xlsx", "pdf"))
+    exp.add_argument("--out", required=True, metavar="FILE")
+    exp.add_argument("--set", default="baseline", help="assumption set (default: baseline)")
+    exp.add_argument("--sign", metavar="KEY.p12", help="PKCS#12 file with the signing key and certificate")
+    exp.add_argument("--password-file", metavar="FILE", help="file whose first line is the key's password")
+    exp.add_argument("--draft", action="store_true", help="mark the report DRAFT on every page and sheet")
+    exp.set_defaults(handler=cmd_export)
+
+    ver = commands.add_parser("verify", help="check a signed report's signature, manifest and figures")
+    ver.add_argument("file", metavar="FILE")
+    ver.add_argument("--project", metavar="PROJECT.cwb", help="also check the figures against this project")
+    ver.add_argument("--trust", metavar="CERT.pem", help="require the signer to chain to this certificate")
+    ver.add_argument("--json", action="store_true", help="print the result as JSON")
+    ver.set_defaults(handler=cmd_verify)
+
+    opn = commands.add_parser("open", help="open the desktop application")
+    opn.add_argument("project", nargs="?", metavar="PROJECT.cwb")
+    opn.set_defaults(handler=cmd_open)
+
+    dem = commands.add_parser("demo", help="write the demo project")
+    dem.add_argument("project", metavar="PROJECT.cwb")
+    dem.add_argument("--inputs", metavar="FOLDER", help="read (or write) the demo input files in FOLDER")
+    dem.set_defaults(handler=cmd_demo)
+
+    site = commands.add_parser("site", help="create or change a site (grid zone, time zone, PUE category)")
+    site.add_argument("project", metavar="PROJECT.cwb")
+    site.add_argument("name", metavar="SITE")
+    site.add_argument("--zone", help="grid zone used to match emission factors, e.g. FR or US-CAL-CISO")
+    site.add_argument("--timezone", help="IANA time zone of the site, e.g. Europe/Paris")
+    site.add_argument("--pue-category", choices=("PUE1", "PUE2", "PUE3"),
+                      help="where the site's PUE measures IT energy")
+    site.set_defaults(handler=cmd_site)
+
+    run = commands.add_parser("run", help="change a run's kind or site")
+    run.add_argument("project", metavar="PROJECT.cwb")
+    run.add_argument("name", metavar="RUN")
+    run.add_argument("--kind", choices=("final", "experiment", "failed", "evaluation"))
+    run.add_argument("--site")
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from workbench import logsetup
+
+    logsetup.configure(stderr_level=logging.ERROR)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse stops collecting KEY=VALUE positionals at the first option that follows them.
+    if extra and args.command == "assumptions" and all("=" in item and not item.startswith("-") for item in extra):
+        args.values = list(args.values) + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.handler(args)
+    except InputRejectedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems[:20]:
+            print(f"  rejected: {problem.describe()}", file=sys.stderr)
+        log.info("input rejected: %s", exc)
+        return exc.exit_code
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        log.info("command failed: %s", exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; the project is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
