@@ -4,14 +4,16 @@ The file is read as lines in blocks of a few MiB, so memory stays bounded whatev
 Each line is split on commas by pyarrow; a line with another field count than the header is
 rejected with its line number. Values may carry units (``433.78 W``) or be bracketed tokens
 (``[N/A]``), which mean "no reading" and break the integration instead of counting as 0 W.
-Power is integrated per GPU to watt-hours per UTC hour by :class:`HourlyIntegrator`.
+Columns are found by name, in any order and subset; the time stamp may be the nvidia-smi form
+(local time), ISO 8601 with or without an offset, ctime, or Unix epoch seconds or milliseconds.
+Power is integrated per GPU to watt-hours per UTC hour by :class:`HourlyIntegrator`; when the
+log has ``utilization.gpu``, energy drawn while the GPU was idle is also summed.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,26 +23,27 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from workbench.clock import epoch_to_text
 from workbench.errors import InputRejectedError, RowProblem
-from workbench.ingest.common import MISSING_TOKENS, ReadResult, resolve_timezone, split_header_unit
+from workbench.ingest.common import ReadResult, resolve_timezone, split_header_unit
+from workbench.ingest.fastparse import parse_numbers, parse_times
+from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table
 from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
-from workbench.ingest.timeparse import FoldState, NaiveTimeError, parse_utc_seconds
+from workbench.ingest.timeparse import FoldState, NaiveTimeError
 from workbench.ingest.units import UnitError, power_scale_to_w
 from workbench.progress import Progress, no_progress
 
 log = logging.getLogger(__name__)
 
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 DEFAULT_MAX_GAP_S = 120.0
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 16 << 20
+# A sample whose utilization.gpu is at or below this percentage counts as idle.
+IDLE_UTILIZATION_PCT = 0.0
 
 POWER_FIELDS = ("power.draw", "power.draw.average", "power.draw.instant")
 # Columns that may identify a GPU, best first. A column is used only if it separates the series
 # (no two samples share a value and a time stamp); a hand-written log may name them wrongly.
 IDENTITY_FIELDS = ("uuid", "pci.bus_id", "index", "gpu", "gpu_index", "gpu_id", "gpu_uuid")
-MASKED_UUID = re.compile(r"^GPU-0{8}-0{4}-0{4}-0{4}-0{12}$", re.IGNORECASE)
-_NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z%]*)\s*$")
 
 
 @dataclass
@@ -54,6 +57,9 @@ class _Layout:
     power_scale: float
     identity_candidates: list[int]
     model: int | None
+    utilization: int | None
+    index: int | None
+    hostname: int | None
 
 
 class _CountingFile(io.RawIOBase):
@@ -73,12 +79,13 @@ class _CountingFile(io.RawIOBase):
 
 
 def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str | None = None,
-                   max_gap_s: float = DEFAULT_MAX_GAP_S, progress: Progress | None = None) -> ReadResult:
+                   max_gap_s: float | None = DEFAULT_MAX_GAP_S, progress: Progress | None = None) -> ReadResult:
     """Read one query-gpu CSV log and integrate its power to energy per GPU per UTC hour.
 
-    Raises InputRejectedError when the file has no usable header, no power or time stamp
-    column, naive time stamps without a time zone, or a GPU column that does not separate the
-    samples of different GPUs.
+    ``max_gap_s`` None sets the gap limit from the detected sampling interval (three intervals,
+    at least 120 s). Raises InputRejectedError when the file has no usable header, no power or
+    time stamp column, naive time stamps without a time zone, or a GPU column that does not
+    separate the samples of different GPUs.
     """
     path = Path(path)
     progress = progress or no_progress("Import")
@@ -88,7 +95,7 @@ def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str |
                         options={"timezone": timezone, "host": host, "max_gap_s": max_gap_s,
                                  "power_column": layout.names[layout.power]})
 
-    state = _ScanState(layout, zone, max_gap_s)
+    state = _ScanState(layout, zone, max_gap_s, host)
     size = max(path.stat().st_size, 1)
     with open(path, "rb") as raw:
         counter = _CountingFile(raw)
@@ -110,16 +117,17 @@ def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str |
 
 
 class _ScanState:
-    def __init__(self, layout: _Layout, zone, max_gap_s: float) -> None:
+    def __init__(self, layout: _Layout, zone, max_gap_s: float | None, host: str | None) -> None:
         self.layout = layout
         self.zone = zone
-        self.integrator = HourlyIntegrator(max_gap_s)
+        self.host = host
+        self.integrator = HourlyIntegrator(max_gap_s, auto_floor_s=DEFAULT_MAX_GAP_S)
         self.fold = FoldState()
         self.next_line = layout.header_line + 1
         self.identity: int | None = None
         self.skipped_identity: list[str] = []
-        self.device_codes: dict[str, int] = {}
-        self.device_info: dict[int, tuple[str, str | None]] = {}
+        self.registry = DeviceRegistry()
+        self.dictionary_codes: dict[str, int] = {}
         self.repeated_headers = 0
         self.blank_lines = 0
         self.missing_power = 0
@@ -162,9 +170,10 @@ def _read_layout(path: Path) -> _Layout:
         raise InputRejectedError(path, str(exc), row=header_line, column=names[power]) from None
 
     identity = [names.index(field) for field in IDENTITY_FIELDS if field in names]
-    model = names.index("name") if "name" in names else None
+    position = {name: index for index, name in reversed(list(enumerate(names)))}
     return _Layout(names, units, header_line, header_text, names.index("timestamp"), power, power_scale,
-                   identity, model)
+                   identity, position.get("name"), position.get("utilization.gpu"), position.get("index"),
+                   position.get("hostname"))
 
 
 def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResult) -> None:
@@ -194,8 +203,10 @@ def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResu
     if not good.any():
         return
 
-    good_index = pa.array(np.flatnonzero(good))
-    flat = pc.list_flatten(pc.take(fields, good_index))
+    if good.all():
+        flat = pc.list_flatten(fields)
+    else:
+        flat = pc.list_flatten(pc.filter(fields, pa.array(good)))
     rows = line_numbers[good]
 
     def column(position: int) -> pa.Array:
@@ -203,9 +214,9 @@ def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResu
 
     timestamps = column(layout.timestamp)
     power_text = column(layout.power)
-    power_w, power_bad = _parse_power(power_text, layout.power_scale)
+    power_w, power_bad = _parse_power(power_text, layout)
     try:
-        seconds, time_reasons = parse_utc_seconds(timestamps.to_pandas(), state.zone, state.fold)
+        seconds, time_reasons = parse_times(timestamps, state.zone, state.fold)
     except NaiveTimeError:
         raise InputRejectedError(path, "time stamps have no time zone and none was given",
                                  row=int(rows[0]), column="timestamp", value=timestamps[0].as_py(),
@@ -225,30 +236,39 @@ def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResu
     state.missing_power += int((np.isnan(power_w) & usable).sum())
 
     identity_values = _choose_identity(path, state, column, seconds, rows)
-    devices = _device_codes(state, identity_values, column, usable)
-    _integrate(path, state, result, devices[usable], seconds[usable], power_w[usable], rows[usable], timestamps)
+    devices = _device_codes(state, identity_values, column)
+    idle = _idle_flags(column, layout, len(rows))
+    _integrate(path, state, result, devices[usable], seconds[usable], power_w[usable], rows[usable],
+               idle[usable])
     if usable.any():
         state.min_t = min(state.min_t, float(np.nanmin(seconds[usable])))
         state.max_t = max(state.max_t, float(np.nanmax(seconds[usable])))
 
 
-def _parse_power(values: pa.Array, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _parse_power(values: pa.Array, layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
     """Return watts (NaN where missing) and a mask of values that are not numbers at all."""
-    text = values.to_numpy(zero_copy_only=False).astype(str)
-    lowered = np.char.lower(text)
-    missing = np.isin(lowered, list(MISSING_TOKENS))
-    stripped = np.char.strip(np.char.rstrip(np.char.rstrip(text), "Ww"))
-    numbers = pd.to_numeric(pd.Series(stripped), errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(numbers) & ~missing
-    bad |= numbers < 0
-    numbers = np.where(missing | bad, np.nan, numbers * scale)
-    return numbers, bad
+    unit = layout.units[layout.power] or "W"
+    numbers, bad = parse_numbers(values, unit + "Ww")
+    negative = numbers < 0
+    bad |= negative
+    numbers = np.where(negative, np.nan, numbers)
+    return numbers * layout.power_scale if layout.power_scale != 1.0 else numbers, bad
+
+
+def _idle_flags(column, layout: _Layout, count: int) -> np.ndarray:
+    """1 where utilization.gpu is at or below the idle threshold, 0 above it, -1 where unknown."""
+    if layout.utilization is None:
+        return np.full(count, -1, dtype=np.int8)
+    percent, _ = parse_numbers(column(layout.utilization), "%")
+    flags = np.where(percent <= IDLE_UTILIZATION_PCT, 1, 0).astype(np.int8)
+    flags[np.isnan(percent)] = -1
+    return flags
 
 
 def _choose_identity(path: Path, state: _ScanState, column, seconds: np.ndarray, rows: np.ndarray) -> pa.Array | None:
     layout = state.layout
     if state.identity is not None:
-        return column(state.identity)
+        return column(state.identity) if state.identity >= 0 else None
     if not layout.identity_candidates:
         state.identity = -1
         return None
@@ -274,34 +294,48 @@ def _choose_identity(path: Path, state: _ScanState, column, seconds: np.ndarray,
              "log with --query-gpu=timestamp,uuid,index,power.draw.")
 
 
-def _device_codes(state: _ScanState, identity: pa.Array | None, column, usable: np.ndarray) -> np.ndarray:
+def _device_codes(state: _ScanState, identity: pa.Array | None, column) -> np.ndarray:
+    """Return the device code of every row, registering new GPUs with their uuid, index, model, host."""
     layout = state.layout
     if identity is None:
-        values = np.full(len(usable), "0", dtype=object)
-    else:
-        values = identity.to_numpy(zero_copy_only=False)
-    models = column(layout.model).to_numpy(zero_copy_only=False) if layout.model is not None else None
-    codes = np.empty(len(values), dtype=np.int64)
-    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-    for position, value in enumerate(uniques):
-        code = state.device_codes.get(value)
+        identity = pa.array(np.full(len(column(layout.timestamp)), "0", dtype=object), pa.string())
+    encoded = pc.dictionary_encode(identity)
+    dictionary = encoded.dictionary.to_pylist()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    mapping = np.empty(len(dictionary), dtype=np.int64)
+    for position, value in enumerate(dictionary):
+        code = state.dictionary_codes.get(value)
         if code is None:
-            code = len(state.device_codes)
-            state.device_codes[value] = code
-            first = int(np.flatnonzero(inverse == position)[0])
-            state.device_info[code] = (value, models[first] if models is not None else None)
-        codes[inverse == position] = code
-    return codes
+            code = state.registry.code(_describe(state, value, column, int(np.flatnonzero(indices == position)[0])))
+            state.dictionary_codes[value] = code
+        mapping[position] = code
+    return mapping[indices]
 
 
-def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, seconds, power_w, rows,
-               timestamps) -> None:
+def _describe(state: _ScanState, value: str, column, row: int) -> DeviceInfo:
+    layout = state.layout
+    field = layout.names[state.identity] if state.identity not in (None, -1) else "gpu"
+
+    def cell(position: int | None) -> str | None:
+        if position is None:
+            return None
+        text = column(position)[row].as_py()
+        return text or None
+
+    host = state.host or cell(layout.hostname)
+    uuid = value if field in ("uuid", "gpu_uuid") else cell(layout.names.index("uuid")) if "uuid" in layout.names \
+        else None
+    index = value if field in ("index", "gpu", "gpu_index", "gpu_id") else cell(layout.index)
+    return DeviceInfo(identity=value, field=field, uuid=uuid, gpu_index=index, model=cell(layout.model), host=host)
+
+
+def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, seconds, power_w, rows, idle) -> None:
     try:
-        backwards = state.integrator.add(devices, seconds, power_w, rows)
+        backwards = state.integrator.add(devices, seconds, power_w, rows, idle)
     except DuplicateInstantError as exc:
         identity = state.layout.names[state.identity] if state.identity is not None and state.identity >= 0 \
             else "(none)"
-        value = next(k for k, v in state.device_codes.items() if v == exc.device_code)
+        value = state.registry.identity_of(exc.device_code)
         raise InputRejectedError(
             path, f"the GPU column '{identity}' does not separate the series: {exc.count} samples of "
                   f"GPU '{value}' share one time stamp",
@@ -313,45 +347,30 @@ def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, secon
 
 
 def _finish(path: Path, state: _ScanState, result: ReadResult, host: str | None) -> None:
-    hourly = state.integrator.finish()
+    integrator = state.integrator
+    hourly = integrator.finish()
     layout = state.layout
     identity_name = layout.names[state.identity] if state.identity not in (None, -1) else None
-    scope = host or path.stem
-
-    keys, uuids, indexes, models = {}, {}, {}, {}
-    for code, (value, model) in state.device_info.items():
-        is_uuid = identity_name in ("uuid", "gpu_uuid")
-        if is_uuid and not MASKED_UUID.match(value):
-            keys[code] = value
-        else:
-            keys[code] = f"{scope}:{identity_name or 'gpu'}={value}"
-        uuids[code] = value if is_uuid else None
-        indexes[code] = None if is_uuid else value
-        models[code] = model
-
-    energy = pd.DataFrame({
-        "device_key": hourly["device"].map(keys),
-        "host": host,
-        "uuid": hourly["device"].map(uuids),
-        "gpu_index": hourly["device"].map(indexes),
-        "model": hourly["device"].map(models),
-        "hour_utc": (hourly["hour"].astype(np.int64) * 3600),
-        "level": "gpu_board",
-        "energy_wh": hourly["energy_wh"].astype(float),
-        "gpu_energy_wh": hourly["energy_wh"].astype(float),
-        "sample_count": hourly["sample_count"].astype(np.int64),
-        "coverage": hourly["coverage"].astype(float),
-        "gap_seconds": hourly["gap_seconds"].astype(float),
-        "quality": "measured",
-        "first_row": hourly["first_row"],
-        "last_row": hourly["last_row"],
-    })
+    energy = energy_table(hourly, state.registry, host or path.stem, basis="power_integral",
+                          interval_s=integrator.interval_s)
     result.tables["energy"] = energy
     if np.isfinite(state.min_t):
         result.start_utc, result.end_utc = state.min_t, state.max_t
 
     result.options["gpu_column"] = identity_name
+    result.options["interval_s"] = integrator.interval_s
+    result.options["max_gap_s_used"] = integrator.max_gap_s
     result.notes.extend(state.skipped_identity)
+    _add_notes(state, result, energy)
+    log.info("read %s: %d lines, %d GPUs, %.3f kWh", path.name, result.rows_read, len(state.registry),
+             energy["energy_wh"].sum() / 1000 if len(energy) else 0.0)
+
+
+def _add_notes(state: _ScanState, result: ReadResult, energy: pd.DataFrame) -> None:
+    integrator = state.integrator
+    if integrator.interval_s is not None:
+        result.notes.append(f"samples are {integrator.interval_s:g} s apart (median); intervals longer than "
+                            f"{integrator.max_gap_s:g} s are gaps and are not bridged")
     if state.missing_power:
         result.notes.append(f"{state.missing_power} samples had no power reading ([N/A] or similar); "
                             "they count as gaps, not as 0 W")
@@ -361,11 +380,10 @@ def _finish(path: Path, state: _ScanState, result: ReadResult, host: str | None)
         result.notes.append(f"{state.blank_lines} blank lines were skipped")
     gap_total = float(energy["gap_seconds"].sum()) if len(energy) else 0.0
     if gap_total:
-        result.notes.append(f"{gap_total:,.0f} GPU-seconds of gaps longer than {state.integrator.max_gap_s:g} s "
-                            "or without readings were not bridged")
-    if len(state.device_info) and not len(energy):
+        longest = float(energy["longest_gap_s"].max())
+        result.notes.append(f"{gap_total:,.0f} GPU-seconds of gaps longer than {integrator.max_gap_s:g} s "
+                            f"or without readings were not bridged; the longest lasted {longest:,.0f} s")
+    if len(state.registry) and not len(energy):
         result.notes.append("no GPU had two consecutive samples, so no energy could be integrated")
     if state.fold.naive_seen:
         result.notes.append(f"time stamps without a zone were read as {state.zone.key}")
-    log.info("read %s: %d lines, %d GPUs, %.3f kWh", path.name, result.rows_read, len(state.device_info),
-             energy["energy_wh"].sum() / 1000 if len(energy) else 0.0)
