@@ -53,11 +53,57 @@ def parse_times(text: pa.Array, zone: ZoneInfo | None, fold: FoldState) -> tuple
     through the general parser. Raises NaiveTimeError when naive stamps meet no zone.
     """
     trimmed = pc.utf8_trim_whitespace(text)
+    return finish_times(trimmed, fast_times(trimmed), zone, fold)
+
+
+def fast_times(trimmed: pa.Array) -> tuple[np.ndarray, bool] | None:
+    """Cast a batch of trimmed stamps in one common form to seconds, without any zone rule.
+
+    Returns microseconds since the epoch and whether the stamps were naive (then they are read
+    as UTC wall clock), or None when the batch needs the general parser. Safe to call from worker threads.
+    """
     first = _first_value(trimmed)
-    if first is not None:
-        fast = _fast_times(trimmed, first, zone, fold)
-        if fast is not None:
-            return fast, {}
+    if first is None:
+        return None
+    try:
+        if _ISO_OFFSET.match(first):
+            return _micros(pc.cast(trimmed, pa.timestamp("us", tz="UTC"))), False
+        if _SLASH_DATE.match(first):
+            naive = pc.cast(pc.replace_substring(trimmed, "/", "-"), pa.timestamp("us"))
+        elif _ISO_NAIVE.match(first):
+            naive = pc.cast(trimmed, pa.timestamp("us"))
+        else:
+            return None
+        return _micros(naive), True
+    except pa.ArrowInvalid:
+        return None
+
+
+def finish_times(trimmed: pa.Array, fast: tuple[np.ndarray, bool] | None, zone: ZoneInfo | None,
+                 fold: FoldState) -> tuple[np.ndarray, dict[int, str]]:
+    """Apply the declared zone to the result of :func:`fast_times`, or parse ``trimmed`` in full.
+
+    Batches must come in file order, because ``fold`` carries the daylight-saving state.
+    """
+    if fast is not None:
+        micros, naive = fast
+        seconds = micros / 1e6
+        if not naive:
+            return seconds, {}
+        if zone is None:
+            raise NaiveTimeError("time stamps have no time zone")
+        if zone.key == "UTC":
+            fold.naive_seen = True
+            return seconds, {}
+        local = pd.Series(micros.astype("datetime64[us]"))
+        reasons: dict[int, str] = {}
+        before = (fold.max_naive_ns, fold.naive_seen)
+        localized = localize_naive(local, zone, fold, reasons, np.arange(len(local)))
+        if not reasons:
+            fold.naive_seen = True
+            return localized, {}
+        # The general parser reports the daylight-saving gap row by row, from the same fold state.
+        fold.max_naive_ns, fold.naive_seen = before
     return parse_utc_seconds(trimmed.to_pandas(), zone, fold)
 
 
@@ -68,39 +114,7 @@ def _first_value(values: pa.Array) -> str | None:
     return None
 
 
-def _fast_times(trimmed: pa.Array, first: str, zone: ZoneInfo | None, fold: FoldState) -> np.ndarray | None:
-    try:
-        if _ISO_OFFSET.match(first):
-            stamps = pc.cast(trimmed, pa.timestamp("us", tz="UTC"))
-            return _seconds(stamps)
-        if _SLASH_DATE.match(first):
-            naive = pc.cast(pc.replace_substring(trimmed, "/", "-"), pa.timestamp("us"))
-        elif _ISO_NAIVE.match(first):
-            naive = pc.cast(trimmed, pa.timestamp("us"))
-        else:
-            return None
-    except pa.ArrowInvalid:
-        return None
-    if naive.null_count:
-        return None
-    if zone is None:
-        raise NaiveTimeError("time stamps have no time zone")
-    if zone.key == "UTC":
-        fold.naive_seen = True
-        return _seconds(naive)
-    local = pd.Series(naive.to_numpy(zero_copy_only=False))
-    reasons: dict[int, str] = {}
-    before = (fold.max_naive_ns, fold.naive_seen)
-    seconds = localize_naive(local, zone, fold, reasons, np.arange(len(local)))
-    if reasons:
-        # The general parser reports the daylight-saving gap row by row, from the same fold state.
-        fold.max_naive_ns, fold.naive_seen = before
-        return None
-    return seconds
-
-
-def _seconds(stamps: pa.Array) -> np.ndarray:
+def _micros(stamps: pa.Array) -> np.ndarray:
     if stamps.null_count:
         raise pa.ArrowInvalid("null time stamp")
-    micros = pc.cast(stamps, pa.int64()).to_numpy(zero_copy_only=False)
-    return micros / 1e6
+    return pc.cast(stamps, pa.int64()).to_numpy(zero_copy_only=False)

@@ -12,20 +12,21 @@ log has ``utilization.gpu``, energy drawn while the GPU was idle is also summed.
 
 from __future__ import annotations
 
-import io
 import logging
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, resolve_timezone, split_header_unit
-from workbench.ingest.fastparse import parse_numbers, parse_times
+from workbench.ingest.fastparse import fast_times, finish_times, parse_numbers
 from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table
 from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
 from workbench.ingest.timeparse import FoldState, NaiveTimeError
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 IMPORTER_VERSION = "2"
 DEFAULT_MAX_GAP_S = 120.0
 BLOCK_BYTES = 16 << 20
+PARSE_THREADS = 2
+PARSE_AHEAD = 3
 # A sample whose utilization.gpu is at or below this percentage counts as idle.
 IDLE_UTILIZATION_PCT = 0.0
 
@@ -62,20 +65,42 @@ class _Layout:
     hostname: int | None
 
 
-class _CountingFile(io.RawIOBase):
-    """A read-only file wrapper that counts bytes, for progress reporting."""
+def iter_line_batches(path: Path, skip_lines: int, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[pa.Array, int]]:
+    """Yield the file's lines after the first ``skip_lines`` as Arrow string arrays, with bytes read so far.
 
-    def __init__(self, handle) -> None:
-        self._handle = handle
-        self.bytes_read = 0
+    Blocks are read one at a time and cut after their last newline, so memory holds one block
+    per batch in flight and no more. Each line keeps its line break; callers trim values.
+    Bytes that are not UTF-8 are replaced with U+FFFD.
+    """
+    carry = b""
+    done = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(block_bytes):
+            done += len(block)
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            carry = data[cut:]
+            lines = _lines_array(data[:cut])
+            if skip_lines:
+                skipped = min(skip_lines, len(lines))
+                lines, skip_lines = lines[skipped:], skip_lines - skipped
+            yield lines, done
+    if carry:
+        yield _lines_array(carry + b"\n")[skip_lines:], done
 
-    def readable(self) -> bool:
-        return True
 
-    def readinto(self, buffer) -> int:
-        count = self._handle.readinto(buffer)
-        self.bytes_read += count or 0
-        return count
+def _lines_array(chunk: bytes) -> pa.Array:
+    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + 1
+    offsets = np.concatenate(([0], ends)).astype(np.int32)
+    lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(chunk))
+    try:
+        lines.validate(full=True)
+    except pa.ArrowInvalid:
+        return _lines_array(chunk.decode("utf-8", errors="replace").encode("utf-8"))
+    return lines
 
 
 def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str | None = None,
@@ -97,19 +122,9 @@ def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str |
 
     state = _ScanState(layout, zone, max_gap_s, host)
     size = max(path.stat().st_size, 1)
-    with open(path, "rb") as raw:
-        counter = _CountingFile(raw)
-        reader = pacsv.open_csv(
-            io.BufferedReader(counter, buffer_size=1 << 20),
-            read_options=pacsv.ReadOptions(skip_rows=layout.header_line, column_names=["line"],
-                                           block_size=BLOCK_BYTES, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
-                                              ignore_empty_lines=False, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()},
-                                                 strings_can_be_null=False))
-        for batch in reader:
-            _scan_batch(path, batch.column(0), state, result)
-            progress.update(counter.bytes_read / size, f"{path.name}: {state.next_line - 1:,} lines")
+    for parsed, done in _parse_ahead(path.name, iter_line_batches(path, layout.header_line), state):
+        _use_batch(path, parsed, state, result)
+        progress.update(done / size, f"{path.name}: {state.next_line - 1:,} lines")
 
     _finish(path, state, result, host)
     progress.update(1.0, f"{path.name}: done", force=True)
@@ -133,6 +148,30 @@ class _ScanState:
         self.missing_power = 0
         self.min_t = np.inf
         self.max_t = -np.inf
+
+
+def _parse_ahead(name: str, batches: Iterator[tuple[pa.Array, int]], state: _ScanState
+                 ) -> Iterator[tuple[_Parsed, int]]:
+    """Yield parsed batches in file order while worker threads parse the next ones.
+
+    At most PARSE_AHEAD batches are in flight, so memory stays bounded; Arrow kernels release
+    the GIL, so parsing overlaps the integration done by the caller.
+    """
+    pending: deque[tuple[Future, int]] = deque()
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="nvidia-smi-parse") as pool:
+        try:
+            for lines, done in batches:
+                pending.append((pool.submit(_parse_lines, name, lines, state.next_line, state.layout), done))
+                state.next_line += len(lines)
+                if len(pending) >= PARSE_AHEAD:
+                    future, done = pending.popleft()
+                    yield future.result(), done
+            while pending:
+                future, done = pending.popleft()
+                yield future.result(), done
+        finally:
+            for future, _ in pending:
+                future.cancel()
 
 
 def _read_layout(path: Path) -> _Layout:
@@ -176,47 +215,69 @@ def _read_layout(path: Path) -> _Layout:
                    position.get("hostname"))
 
 
-def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResult) -> None:
-    layout = state.layout
-    count = len(lines)
-    line_numbers = np.arange(state.next_line, state.next_line + count, dtype=np.int64)
-    state.next_line += count
-    result.rows_read += count
+@dataclass
+class _Parsed:
+    """One batch of lines split and converted by a worker thread, before any file-order state."""
 
+    rows: np.ndarray
+    problems: list[RowProblem]
+    skipped: tuple[int, int]
+    columns: dict[int, pa.Array]
+    timestamps: pa.Array | None = None
+    fast_times: tuple[np.ndarray, bool] | None = None
+    power_text: pa.Array | None = None
+    power_w: np.ndarray | None = None
+    power_bad: np.ndarray | None = None
+    idle: np.ndarray | None = None
+
+
+def _parse_lines(name: str, lines: pa.Array, first_line: int, layout: _Layout) -> _Parsed:
+    """Split and convert one batch; touches no shared state, so batches can run in parallel."""
+    line_numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
     trimmed = pc.utf8_trim_whitespace(lines)
     blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
     comment = pc.starts_with(trimmed, "#").to_numpy(zero_copy_only=False)
-    repeat = pc.equal(trimmed, layout.header_text).to_numpy(zero_copy_only=False)
-    state.blank_lines += int(blank.sum())
-    state.repeated_headers += int(repeat.sum()) + int(comment.sum())
-    result.rows_read -= int(blank.sum() + repeat.sum() + comment.sum())
+    comment |= pc.equal(trimmed, layout.header_text).to_numpy(zero_copy_only=False)
 
+    needed = sorted({layout.timestamp, layout.power, *layout.identity_candidates} |
+                    {p for p in (layout.model, layout.utilization, layout.index, layout.hostname) if p is not None})
     fields = pc.split_pattern(lines, ",")
     field_counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
     expected = len(layout.names)
-    wrong_count = (field_counts != expected) & ~blank & ~repeat & ~comment
-    for index in np.flatnonzero(wrong_count):
-        result.rejected.append(RowProblem(path.name, int(line_numbers[index]), "(whole row)",
-                                          lines[int(index)].as_py()[:200],
-                                          f"row has {field_counts[index]} fields but the header has {expected}"))
-    good = ~(blank | repeat | comment | wrong_count)
+    wrong_count = (field_counts != expected) & ~blank & ~comment
+    problems = [RowProblem(name, int(line_numbers[index]), "(whole row)", lines[int(index)].as_py().strip()[:200],
+                           f"row has {field_counts[index]} fields but the header has {expected}")
+                for index in np.flatnonzero(wrong_count)]
+    good = ~(blank | comment | wrong_count)
+    parsed = _Parsed(line_numbers[good], problems, (int(blank.sum()), int(comment.sum())), {})
     if not good.any():
+        return parsed
+
+    flat = pc.list_flatten(fields if good.all() else pc.filter(fields, pa.array(good)))
+    for position in needed:
+        parsed.columns[position] = pc.utf8_trim_whitespace(
+            pc.take(flat, pa.array(np.arange(position, len(flat), expected))))
+    parsed.timestamps = parsed.columns[layout.timestamp]
+    parsed.fast_times = fast_times(parsed.timestamps)
+    parsed.power_text = parsed.columns[layout.power]
+    parsed.power_w, parsed.power_bad = _parse_power(parsed.power_text, layout)
+    parsed.idle = _idle_flags(parsed.columns.get(layout.utilization), len(parsed.rows))
+    return parsed
+
+
+def _use_batch(path: Path, parsed: _Parsed, state: _ScanState, result: ReadResult) -> None:
+    """Apply the file-order steps to a parsed batch: zone rules, GPU identity, integration."""
+    layout = state.layout
+    result.rows_read += len(parsed.rows) + len(parsed.problems)
+    state.blank_lines += parsed.skipped[0]
+    state.repeated_headers += parsed.skipped[1]
+    result.rejected.extend(parsed.problems)
+    if not len(parsed.rows):
         return
 
-    if good.all():
-        flat = pc.list_flatten(fields)
-    else:
-        flat = pc.list_flatten(pc.filter(fields, pa.array(good)))
-    rows = line_numbers[good]
-
-    def column(position: int) -> pa.Array:
-        return pc.utf8_trim_whitespace(pc.take(flat, pa.array(np.arange(position, len(flat), expected))))
-
-    timestamps = column(layout.timestamp)
-    power_text = column(layout.power)
-    power_w, power_bad = _parse_power(power_text, layout)
+    rows, timestamps, power_w = parsed.rows, parsed.timestamps, parsed.power_w
     try:
-        seconds, time_reasons = parse_times(timestamps, state.zone, state.fold)
+        seconds, time_reasons = finish_times(timestamps, parsed.fast_times, state.zone, state.fold)
     except NaiveTimeError:
         raise InputRejectedError(path, "time stamps have no time zone and none was given",
                                  row=int(rows[0]), column="timestamp", value=timestamps[0].as_py(),
@@ -228,21 +289,22 @@ def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResu
         usable[position] = False
         result.rejected.append(RowProblem(path.name, int(rows[position]), "timestamp",
                                           str(timestamps[position].as_py()), reason))
-    for position in np.flatnonzero(power_bad & usable):
+    for position in np.flatnonzero(parsed.power_bad & usable):
         usable[position] = False
         result.rejected.append(RowProblem(path.name, int(rows[position]), layout.names[layout.power],
-                                          str(power_text[int(position)].as_py()),
+                                          str(parsed.power_text[int(position)].as_py()),
                                           "power is not a number in watts"))
     state.missing_power += int((np.isnan(power_w) & usable).sum())
 
+    column = parsed.columns.__getitem__
     identity_values = _choose_identity(path, state, column, seconds, rows)
-    devices = _device_codes(state, identity_values, column)
-    idle = _idle_flags(column, layout, len(rows))
-    _integrate(path, state, result, devices[usable], seconds[usable], power_w[usable], rows[usable],
-               idle[usable])
-    if usable.any():
-        state.min_t = min(state.min_t, float(np.nanmin(seconds[usable])))
-        state.max_t = max(state.max_t, float(np.nanmax(seconds[usable])))
+    devices = _device_codes(state, identity_values, column, len(rows))
+    if not usable.all():
+        devices, seconds, power_w, rows = devices[usable], seconds[usable], power_w[usable], rows[usable]
+    _integrate(path, state, result, devices, seconds, power_w, rows, parsed.idle[usable])
+    if len(seconds):
+        state.min_t = min(state.min_t, float(np.nanmin(seconds)))
+        state.max_t = max(state.max_t, float(np.nanmax(seconds)))
 
 
 def _parse_power(values: pa.Array, layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -255,11 +317,11 @@ def _parse_power(values: pa.Array, layout: _Layout) -> tuple[np.ndarray, np.ndar
     return numbers * layout.power_scale if layout.power_scale != 1.0 else numbers, bad
 
 
-def _idle_flags(column, layout: _Layout, count: int) -> np.ndarray:
+def _idle_flags(utilization: pa.Array | None, count: int) -> np.ndarray:
     """1 where utilization.gpu is at or below the idle threshold, 0 above it, -1 where unknown."""
-    if layout.utilization is None:
+    if utilization is None:
         return np.full(count, -1, dtype=np.int8)
-    percent, _ = parse_numbers(column(layout.utilization), "%")
+    percent, _ = parse_numbers(utilization, "%")
     flags = np.where(percent <= IDLE_UTILIZATION_PCT, 1, 0).astype(np.int8)
     flags[np.isnan(percent)] = -1
     return flags
@@ -294,11 +356,10 @@ def _choose_identity(path: Path, state: _ScanState, column, seconds: np.ndarray,
              "log with --query-gpu=timestamp,uuid,index,power.draw.")
 
 
-def _device_codes(state: _ScanState, identity: pa.Array | None, column) -> np.ndarray:
+def _device_codes(state: _ScanState, identity: pa.Array | None, column, count: int) -> np.ndarray:
     """Return the device code of every row, registering new GPUs with their uuid, index, model, host."""
-    layout = state.layout
     if identity is None:
-        identity = pa.array(np.full(len(column(layout.timestamp)), "0", dtype=object), pa.string())
+        identity = pa.array(np.full(count, "0", dtype=object), pa.string())
     encoded = pc.dictionary_encode(identity)
     dictionary = encoded.dictionary.to_pylist()
     indices = encoded.indices.to_numpy(zero_copy_only=False)
