@@ -110,6 +110,19 @@ class HourlyIntegrator:
             self._remember_last(device, t, power_w, row, idle)
         return np.concatenate(backwards_rows) if backwards_rows else np.empty(0, dtype=np.int64)
 
+    def add_intervals(self, device: np.ndarray, t0: np.ndarray, t1: np.ndarray, p0: np.ndarray, p1: np.ndarray,
+                      row: np.ndarray, idle: np.ndarray | None = None) -> None:
+        """Add explicit intervals with the power at their start and end, such as counter deltas.
+
+        Each interval counts one sample, at its end. An interval with a NaN power is a gap.
+        Intervals must not overlap; :meth:`add` and this method are not meant to be mixed.
+        """
+        if idle is None:
+            idle = np.full(len(t1), -1, dtype=np.int8)
+        self._note_intervals(t1 - t0)
+        self._partials.append(self._integrate(device, t1, p1, row, idle, t0, p0, idle,
+                                              np.ones(len(t1), dtype=bool)))
+
     def _note_intervals(self, intervals: np.ndarray) -> None:
         if self._interval_count < INTERVAL_SAMPLE_SIZE:
             positive = intervals[intervals > 0][:INTERVAL_SAMPLE_SIZE - self._interval_count]
