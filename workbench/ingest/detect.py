@@ -64,8 +64,8 @@ def _monitor(path, first, lines, head):
 
 
 def _prometheus(path, first, lines, head):
-    if any(line.startswith(("# HELP ", "# TYPE ")) for line in lines[:10]) or \
-            re.match(r"^[A-Za-z_:][A-Za-z0-9_:]*\{[^}]*\}\s+\S+", first):
+    if any(line.startswith(("# HELP ", "# TYPE ", "# SCRAPE_TIME")) for line in lines[:10]) or \
+            any(re.match(r"^[A-Za-z_:][A-Za-z0-9_:]*\{[^}]*\}\s+\S+", line) for line in lines[:3]):
         return "dcgm", "a Prometheus scrape"
     return None
 

@@ -99,6 +99,22 @@ def energy_table(hourly: pd.DataFrame, registry: DeviceRegistry, scope: str, *, 
     return frame[list(ENERGY_TABLE_COLUMNS)]
 
 
+def mark_unmeasured_devices(frame: pd.DataFrame) -> list[str]:
+    """Set energy to NaN and quality to 'unmeasured' for GPUs with no power reading at all; return their keys.
+
+    Such a GPU has samples (so it has rows) but every power value was missing, so its energy is
+    unknown, not 0 Wh.
+    """
+    if frame.empty:
+        return []
+    readings = frame.groupby("device_key")["measured_samples"].transform("sum")
+    never = (readings == 0).to_numpy()
+    frame.loc[never, ["energy_wh", "gpu_energy_wh", "idle_energy_wh"]] = np.nan
+    frame.loc[never, "quality"] = "unmeasured"
+    frame.loc[never, "basis"] = "none"
+    return sorted(frame.loc[never, "device_key"].unique())
+
+
 def unmeasured_rows(registry: DeviceRegistry, codes: list[int], scope: str, hour_utc: int,
                     rows: dict[int, int]) -> pd.DataFrame:
     """Rows for GPUs that reported no power at all: energy unknown (NaN), quality 'unmeasured'."""

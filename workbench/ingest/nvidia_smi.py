@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, resolve_timezone, split_header_unit
 from workbench.ingest.fastparse import fast_times, finish_times, parse_numbers
-from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table
+from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table, mark_unmeasured_devices
 from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
 from workbench.ingest.timeparse import FoldState, NaiveTimeError
 from workbench.ingest.units import UnitError, power_scale_to_w
@@ -414,6 +414,10 @@ def _finish(path: Path, state: _ScanState, result: ReadResult, host: str | None)
     identity_name = layout.names[state.identity] if state.identity not in (None, -1) else None
     energy = energy_table(hourly, state.registry, host or path.stem, basis="power_integral",
                           interval_s=integrator.interval_s)
+    unmeasured = mark_unmeasured_devices(energy)
+    if unmeasured:
+        result.notes.append(f"{len(unmeasured)} GPUs reported no power at all ({', '.join(unmeasured)}); they are "
+                            "stored as unmeasured, with no energy, not as 0 Wh")
     result.tables["energy"] = energy
     if np.isfinite(state.min_t):
         result.start_utc, result.end_utc = state.min_t, state.max_t

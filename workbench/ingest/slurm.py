@@ -42,7 +42,7 @@ IMPORTER_VERSION = "1"
 # with larger nodes set their own with max_node_power_w.
 DEFAULT_MAX_NODE_POWER_W = 15_000.0
 SI = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
-_SI_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*([KMGTP]?)\s*$", re.IGNORECASE)
+_SI_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*([KMGTP]?)\s*$", re.IGNORECASE)
 _DASH_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(\d{2}:\d{2}:\d{2})$")
 _ELAPSED = re.compile(r"^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$")
 REQUIRED = ("jobid", "start", "end")
