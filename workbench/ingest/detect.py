@@ -1,7 +1,7 @@
 """Recognizing what a telemetry or accounting file is from its first bytes.
 
-Returns the import kind the file needs, or no kind and the precise reason it holds nothing the
-workbench can use (a per-process list, an exporter's counter configuration, a capture bundle of
+Returns the import kind the file needs, or no kind and the precise reason it contains nothing
+the workbench can use (a per-process list, an exporter's counter configuration, a capture bundle of
 many command outputs).
 """
 

@@ -26,7 +26,7 @@ ENERGY_TABLE_COLUMNS = (
 
 @dataclass
 class DeviceInfo:
-    """What a file says about one GPU; ``identity`` is the value of the column that identifies it."""
+    """A GPU as a file describes it; ``identity`` is the value of the column that identifies it."""
 
     identity: str
     field: str

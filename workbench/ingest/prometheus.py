@@ -63,7 +63,7 @@ def folder_bundle(folder: Path) -> bytes:
     parts = []
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
-        raise InputRejectedError(folder, "the folder holds no scrape files", hint="Choose a folder of .prom files.")
+        raise InputRejectedError(folder, "the folder contains no scrape files", hint="Choose a folder of .prom files.")
     for file in files:
         data = file.read_bytes()
         first = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
@@ -195,13 +195,13 @@ def _set_once(scan: _Scan, reading: Reading, attribute: str, value: float) -> No
         scan.duplicates += 1
 
 
-def _sample_time(path: Path, number: int, stamp: str | None, scrape: str | None, given: str | None) -> str:
+def _sample_time(path: Path, number: int, stamp: str | None, scrape: str | None, stated: str | None) -> str:
     if stamp:
         return f"{int(stamp) / 1000.0:.3f}"
     if scrape:
         return scrape
-    if given:
-        return given
+    if stated:
+        return stated
     raise InputRejectedError(path, "the scrape has no time: Prometheus text carries none", row=number,
                              hint="Give the scrape time (--scrape-time 2025-06-01T12:00:00Z), start each scrape "
                                   "with '# SCRAPE_TIME <time>', or import a folder of scrapes named by time.")

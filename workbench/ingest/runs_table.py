@@ -71,7 +71,8 @@ def _allocations(path: Path, number: int, values: dict[str, str], result: ReadRe
     if kind is not None and kind not in RUN_KINDS:
         result.rejected.append(RowProblem(path.name, number, "kind", kind, f"kind must be one of {', '.join(RUN_KINDS)}"))
         return []
-    uuids = [item for item in re.split(r"[;\s]+", values.get("gpu_uuid", "")) if item and not is_missing(item)]
+    uuids = [item if item.upper().startswith("GPU-") else f"GPU-{item}"
+             for item in re.split(r"[;\s]+", values.get("gpu_uuid", "")) if item and not is_missing(item)]
     if uuids:
         return [dict(base, host=values.get("host") or None, gpu_index=None, gpu_uuid=uuid) for uuid in uuids]
     host = values.get("host", "").strip()

@@ -149,11 +149,18 @@ def _job(path: Path, parent: dict, steps: list[dict], run: str | None, gpus_per_
         "start_text": parent.get("start", ""), "end_text": parent.get("end", ""),
         "elapsed_s": _elapsed(parent), "nodes": nodes, "node_list": parent.get("nodelist") or None,
         "alloc_cpus": alloc_cpus, "alloc_gpus": alloc_gpus, "node_energy_j": energy_j,
-        "energy_j": None if energy_j is None else energy_j * (share if share is not None else 1.0),
+        "energy_j": _shared(energy_j, share),
         "energy_field": field, "node_share": share,
         "energy_flag": "partial_node" if share is not None and share < 1.0 else None,
         "step_rows": len(steps),
     }
+
+
+def _shared(energy_j: float | None, share: float | None) -> float | None:
+    """Return the job's part of whole-node energy: all of it unless the node share is known."""
+    if energy_j is None or share is None:
+        return energy_j
+    return energy_j * share
 
 
 def _tres(text: str) -> dict[str, str]:

@@ -52,7 +52,7 @@ class ReadingsOptions:
 def integrate_readings(path, readings: list[Reading], options: ReadingsOptions, result: ReadResult) -> None:
     """Fill ``result.tables['energy']``, the time range and notes from ``readings``."""
     if not readings:
-        raise InputRejectedError(path, "the file holds no GPU readings",
+        raise InputRejectedError(path, "the file contains no GPU readings",
                                  hint="Check that the file is the output of the chosen tool.")
     seconds = _seconds(path, readings, options, result)
     registry = DeviceRegistry()
@@ -100,7 +100,7 @@ def integrate_readings(path, readings: list[Reading], options: ReadingsOptions, 
         result.notes.append(f"snapshots are {interval_s:g} s apart (median); intervals longer than "
                             f"{max_gap_s:g} s are gaps and are not bridged")
     if len(np.unique(seconds[usable])) == 1:
-        result.notes.append("the file holds a single snapshot, so no energy can be integrated from it; "
+        result.notes.append("the file contains a single snapshot, so no energy can be integrated from it; "
                             "import a series of snapshots for energy")
 
 

@@ -47,6 +47,16 @@ def insert_gpu_hours(conn: sqlite3.Connection, source_id: int, energy: pd.DataFr
     return _insert(conn, "gpu_hours", frame, GPU_HOUR_COLUMNS)
 
 
+def fill_device_details(conn: sqlite3.Connection, energy: pd.DataFrame, device_ids: dict[str, int]) -> None:
+    """Fill in the host, index and model of known devices where an earlier import left them empty."""
+    details = energy.drop_duplicates("device_key")[["device_key", "host", "gpu_index", "model"]]
+    conn.executemany(
+        "UPDATE devices SET host = coalesce(host, ?), gpu_index = coalesce(gpu_index, ?), model = coalesce(model, ?)"
+        " WHERE id = ?",
+        [(none_if_nan(row.host), none_if_nan(row.gpu_index), none_if_nan(row.model), device_ids[row.device_key])
+         for row in details.itertuples(index=False)])
+
+
 def insert_jobs(conn: sqlite3.Connection, source_id: int, jobs: pd.DataFrame) -> list[int]:
     """Insert Slurm jobs (with a ``run_id`` column) and return their ids in frame order."""
     ids = []

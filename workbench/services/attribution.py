@@ -3,7 +3,7 @@
 Runs get GPU-hours two ways: an import that gave a whole file to one run, or allocations (Slurm
 jobs, runs tables) matched to the stored GPU-hours by GPU and time. Idle energy is the energy
 drawn while a GPU the run held showed 0 % utilization; it is part of the run's GPU energy and
-reported on its own line, so an auditor sees what reserving idle GPUs cost.
+reported on its own line, which shows what reserving idle GPUs cost.
 """
 
 from __future__ import annotations

@@ -88,6 +88,10 @@ def store_gpu_energy(project, source_id: int, path: Path, result: ReadResult, op
     conn = project.conn
     energy = result.tables["energy"]
     device_ids = repo.ensure_devices(conn, energy)
+    gpu_repo.fill_device_details(conn, energy, device_ids)
+    if options.attribution == "allocations" and energy["host"].isna().any():
+        result.notes.append("some GPUs have no host name, so Slurm jobs and runs tables can match them only by "
+                            "UUID; pass --host to name the machine that wrote the log")
     run_id = None
     if options.attribution == "file":
         run_name = options.run or path.stem
