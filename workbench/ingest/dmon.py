@@ -19,6 +19,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -41,14 +42,14 @@ def read_dmon(path: str | Path, *, timezone: str | None = None, host: str | None
     """Read a dmon log into hourly GPU energy; see the module notes for ``start`` and ``interval_s``."""
     path = Path(path)
     progress = progress or no_progress("Import")
-    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
-    names = _header(path, lines)
+    with open(path, "rb") as handle:
+        names = _header(path, [handle.readline().decode("utf-8", errors="replace") for _ in range(20)])
     result = ReadResult(kind="dmon", importer="nvidia-smi-dmon", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone, "host": host, "start": start, "interval_s": interval_s,
                                  "max_gap_s": max_gap_s})
     clock = _Clock(path, names, start, interval_s or DEFAULT_INTERVAL_S)
     readings = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in _lines(path):
         cells = line.split()
         if not cells or line.lstrip().startswith("#"):
             continue
@@ -68,6 +69,12 @@ def read_dmon(path: str | Path, *, timezone: str | None = None, host: str | None
                                                        scope=host or path.stem), result)
     progress.update(1.0, f"{path.name}: done", force=True)
     return result
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            yield number, raw.decode("utf-8", errors="replace")
 
 
 def _header(path: Path, lines: list[str]) -> list[str]:
@@ -96,6 +103,7 @@ class _Clock:
                                           "--start 2026-07-14T09:00:00, or log with 'dmon -o DT'.")
         self.sample = -1
         self.seen: set[str] = set()
+        self.devices: dict[str, DeviceInfo] = {}
         self.day = self.start.date() if self.start else None
         self.previous_time: str | None = None
 
@@ -139,7 +147,10 @@ def _reading(path: Path, number: int, values: dict[str, str], clock: _Clock, hos
             return None
     utilization = values.get("sm", "-")
     utilization_pct = np.nan if is_missing(utilization) else _float(utilization)
-    device = DeviceInfo(identity=values["gpu"], field="index", gpu_index=values["gpu"], host=host)
+    device = clock.devices.get(values["gpu"])
+    if device is None:
+        device = clock.devices[values["gpu"]] = DeviceInfo(identity=values["gpu"], field="index",
+                                                           gpu_index=values["gpu"], host=host)
     return Reading(row=number, time_text=clock.time_text(values), device=device, power_w=power_w,
                    utilization_pct=utilization_pct, power_field="pwr")
 

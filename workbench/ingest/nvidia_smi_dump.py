@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from defusedxml import ElementTree
@@ -51,7 +52,6 @@ TEXT_POWER_PATHS = (("GPU Power Readings", "Average Power Draw"), ("GPU Power Re
 TEXT_MARKER = "==============NVSMI LOG=============="
 _WATTS = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*W\s*$", re.IGNORECASE)
 _GPU_HEADER = re.compile(r"^GPU [0-9A-Fa-f]+:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f]\s*$")
-_DOCUMENT_START = re.compile(r"<\?xml[^>]*\?>|<nvidia_smi_log\b")
 
 
 def read_xml(path: str | Path, *, timezone: str | None = None, host: str | None = None,
@@ -59,20 +59,22 @@ def read_xml(path: str | Path, *, timezone: str | None = None, host: str | None 
              progress: Progress | None = None) -> ReadResult:
     """Read one or more concatenated ``nvidia-smi -q -x`` documents into hourly GPU energy.
 
-    ``observed_at`` is the time of a dump that has no ``<timestamp>`` (some v10 files).
+    Documents are parsed one at a time as the file is read. ``observed_at`` is the time of a
+    dump that has no ``<timestamp>`` (some v10 files).
     """
     path = Path(path)
     progress = progress or no_progress("Import")
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    size = max(path.stat().st_size, 1)
     result = ReadResult(kind="nvidia-smi-xml", importer="nvidia-smi-q-xml", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone, "host": host, "max_gap_s": max_gap_s,
                                  "observed_at": observed_at})
     readings: list[Reading] = []
     used_paths: set[str] = set()
-    for line, document in _xml_documents(text):
+    devices: dict[tuple, DeviceInfo] = {}
+    for line, document, done in _xml_documents(path):
         root = _parse_xml(path, line, document)
-        readings.extend(_xml_readings(path, root, line, host, observed_at, used_paths, result))
-        progress.update(0.5 * line / max(text.count("\n"), 1), f"{path.name}: {len(readings)} readings")
+        readings.extend(_xml_readings(path, root, line, host, observed_at, used_paths, devices))
+        progress.update(0.5 * done / size, f"{path.name}: {len(readings)} readings")
     result.rows_read = len(readings)
     _note_paths(result, used_paths)
     integrate_readings(path, readings, ReadingsOptions(timezone=timezone, max_gap_s=max_gap_s,
@@ -81,16 +83,27 @@ def read_xml(path: str | Path, *, timezone: str | None = None, host: str | None 
     return result
 
 
-def _xml_documents(text: str) -> list[tuple[int, str]]:
-    """Split concatenated documents; return (first line number, document text) pairs."""
-    starts = [match.start() for match in _DOCUMENT_START.finditer(text)]
-    # An XML declaration is directly followed by its root element: keep them together.
-    kept = [start for index, start in enumerate(starts)
-            if index == 0 or not text[starts[index - 1]:start].lstrip().startswith("<?xml")
-            or text[starts[index - 1]:start].count("<") > 2]
-    if not kept:
-        return [(1, text)]
-    return [(text.count("\n", 0, start) + 1, text[start:end]) for start, end in zip(kept, kept[1:] + [len(text)])]
+def _xml_documents(path: Path) -> Iterator[tuple[int, str, int]]:
+    """Yield (first line number, document text, bytes read) for each document, one at a time.
+
+    A document ends with its ``</nvidia_smi_log>`` line, so appended dumps are split there.
+    """
+    buffer: list[str] = []
+    first, done = 1, 0
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            done += len(raw)
+            line = raw.decode("utf-8", errors="replace")
+            if not buffer:
+                if not line.strip():
+                    continue
+                first = number
+            buffer.append(line)
+            if "</nvidia_smi_log>" in line:
+                yield first, "".join(buffer), done
+                buffer = []
+    if buffer and "".join(buffer).strip():
+        yield first, "".join(buffer), done
 
 
 def _parse_xml(path: Path, line: int, document: str):
@@ -106,7 +119,7 @@ def _parse_xml(path: Path, line: int, document: str):
 
 
 def _xml_readings(path: Path, root, line: int, host: str | None, observed_at: str | None,
-                  used_paths: set[str], result: ReadResult) -> list[Reading]:
+                  used_paths: set[str], devices: dict[tuple, DeviceInfo]) -> list[Reading]:
     if root.tag != "nvidia_smi_log":
         raise InputRejectedError(path, f"the XML root is <{root.tag}>, not <nvidia_smi_log>", row=line,
                                  hint="Choose the output of 'nvidia-smi -q -x'.")
@@ -116,10 +129,13 @@ def _xml_readings(path: Path, root, line: int, host: str | None, observed_at: st
                                  column="timestamp", hint="Pass --observed-at with the time the dump was taken.")
     readings = []
     for gpu in root.findall("gpu"):
-        info = DeviceInfo(identity=(gpu.findtext("uuid") or gpu.get("id") or "").strip(), field="uuid",
-                          uuid=(gpu.findtext("uuid") or "").strip() or None,
-                          gpu_index=(gpu.findtext("minor_number") or "").strip() or None,
-                          model=(gpu.findtext("product_name") or "").strip() or None, host=host)
+        identity = (gpu.findtext("uuid") or gpu.get("id") or "").strip()
+        info = devices.get((host, identity))
+        if info is None:
+            info = devices[(host, identity)] = DeviceInfo(
+                identity=identity, field="uuid", uuid=(gpu.findtext("uuid") or "").strip() or None,
+                gpu_index=(gpu.findtext("minor_number") or "").strip() or None,
+                model=(gpu.findtext("product_name") or "").strip() or None, host=host)
         power_w, used = np.nan, None
         for candidate in XML_POWER_PATHS:
             value = _watts(gpu.findtext(candidate))
@@ -136,18 +152,19 @@ def _xml_readings(path: Path, root, line: int, host: str | None, observed_at: st
 
 def read_text(path: str | Path, *, timezone: str | None = None, host: str | None = None,
               max_gap_s: float | None = None, progress: Progress | None = None) -> ReadResult:
-    """Read one or more ``nvidia-smi -q`` text dumps into hourly GPU energy."""
+    """Read one or more ``nvidia-smi -q`` text dumps into hourly GPU energy, one dump at a time."""
     path = Path(path)
     progress = progress or no_progress("Import")
-    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
     result = ReadResult(kind="nvidia-smi-q", importer="nvidia-smi-q-text", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone, "host": host, "max_gap_s": max_gap_s})
-    if not any(line.strip() == TEXT_MARKER for line in lines[:50]):
+    with open(path, "rb") as handle:
+        head = [handle.readline().decode("utf-8", errors="replace") for _ in range(50)]
+    if not any(line.strip() == TEXT_MARKER for line in head):
         raise InputRejectedError(path, f"not an 'nvidia-smi -q' dump: no '{TEXT_MARKER}' line at the top",
                                  hint="Choose the text output of 'nvidia-smi -q'.")
     readings: list[Reading] = []
     used_paths: set[str] = set()
-    for dump in _text_dumps(lines):
+    for dump in _text_dumps(path):
         readings.extend(_text_readings(path, dump, host, used_paths))
     result.rows_read = len(readings)
     _note_paths(result, used_paths)
@@ -157,14 +174,20 @@ def read_text(path: str | Path, *, timezone: str | None = None, host: str | None
     return result
 
 
-def _text_dumps(lines: list[str]) -> list[list[tuple[int, str]]]:
-    dumps: list[list[tuple[int, str]]] = []
-    for number, line in enumerate(lines, start=1):
-        if line.strip() == TEXT_MARKER:
-            dumps.append([])
-        elif dumps:
-            dumps[-1].append((number, line))
-    return dumps
+def _text_dumps(path: Path) -> Iterator[list[tuple[int, str]]]:
+    """Yield the numbered lines of each dump, one dump at a time."""
+    dump: list[tuple[int, str]] | None = None
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if line.strip() == TEXT_MARKER:
+                if dump is not None:
+                    yield dump
+                dump = []
+            elif dump is not None:
+                dump.append((number, line))
+    if dump is not None:
+        yield dump
 
 
 def _text_readings(path: Path, dump: list[tuple[int, str]], host: str | None, used_paths: set[str]) -> list[Reading]:

@@ -113,6 +113,7 @@ class _Scan:
         self.scrape_time: str | None = None
         self.scrapes = 0
         self.readings: dict[tuple, Reading] = {}
+        self.devices: dict[tuple, DeviceInfo] = {}
         self.duplicates = 0
         self.unlabelled = 0
         self.power_metric: dict[tuple, str] = {}
@@ -167,8 +168,11 @@ def _take_sample(path: Path, number: int, match: re.Match, scan: _Scan, host: st
     key = (machine, uuid, when)
     reading = scan.readings.get(key)
     if reading is None:
-        device = DeviceInfo(identity=uuid, field="uuid", uuid=uuid, gpu_index=labels.get("gpu") or labels.get("index"),
-                            model=labels.get("modelName") or labels.get("name"), host=machine)
+        device = scan.devices.get((machine, uuid))
+        if device is None:
+            device = scan.devices[(machine, uuid)] = DeviceInfo(
+                identity=uuid, field="uuid", uuid=uuid, gpu_index=labels.get("gpu") or labels.get("index"),
+                model=labels.get("modelName") or labels.get("name"), host=machine)
         reading = scan.readings[key] = Reading(row=number, time_text=when, device=device)
     if not wanted:
         # Any GPU series registers the GPU, so a GPU without power metrics shows as unmeasured.
