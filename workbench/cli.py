@@ -74,7 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _gpu_import_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The import options of the GPU telemetry, Slurm and runs-table kinds."""
+    """Collect the import options of the GPU telemetry, Slurm and runs-table kinds."""
     options = {"attribution": args.attribution, "observed_at": args.observed_at, "scrape_time": args.scrape_time,
                "start": args.start, "interval_s": args.interval, "max_gpu_power_w": args.max_gpu_power,
                "gpus_per_node": args.gpus_per_node, "cpus_per_node": args.cpus_per_node,

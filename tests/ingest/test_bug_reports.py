@@ -84,7 +84,7 @@ def test_gpu_without_power_support_beside_measured_one(tmp_path):
 
 
 def test_known_offset_converts_with_right_sign(samples):
-    """pudl#495: local to UTC was applied with the wrong sign; the xypp3 log says +08:00."""
+    """pudl#495: local to UTC was applied with the wrong sign; the xypp3 log is written in +08:00."""
     result = read_query_csv(samples / "nvidia_smi" / "xypp3__gpu_glasses__nvidia_smi.csv")
     assert result.start_utc == utc("2025-09-08T09:26:50+00:00")
 

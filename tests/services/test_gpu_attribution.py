@@ -120,7 +120,7 @@ def test_counter_preferred_over_integrated_power_across_files(project, tmp_path)
                                                       f"r,{UUIDS[0]},2025-06-01T10:00:00Z,2025-06-01T11:00:00Z\n"),
                         imports.ImportOptions(kind="runs"))
     row = project.conn.execute("SELECT basis, energy_wh FROM run_gpu_hours").fetchone()
-    # The counter says 120 W for 50 minutes; the power log says 100 W.
+    # The counter gives 120 W for 50 minutes and the power log 100 W.
     assert row == ("energy_counter", pytest.approx(120 * 50 / 60))
 
 

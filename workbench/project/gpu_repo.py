@@ -117,7 +117,7 @@ def allocations_without_telemetry(conn: sqlite3.Connection) -> pd.DataFrame:
 
 
 def list_gpu_hours(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Every stored device-hour with its device description, for export."""
+    """Return every stored device-hour with its device description, for export."""
     return pd.read_sql_query(
         "SELECT d.device_key, d.host, d.uuid, d.gpu_index, d.model, g.hour_utc, g.energy_wh, g.idle_energy_wh,"
         " g.sample_count, g.measured_samples, g.coverage, g.gap_seconds, g.longest_gap_s, g.quality, g.basis,"

@@ -50,7 +50,7 @@ class ImportOptions:
     store_evidence: bool = True
     # GPU telemetry, Slurm and runs tables: "file" gives the whole file to one run (--run, else
     # the file name); "allocations" leaves GPU-hours to the runs that Slurm jobs or runs tables
-    # say held those GPUs. max_gap_s None derives the gap limit from the sampling interval.
+    # list as holding those GPUs. max_gap_s None derives the gap limit from the sampling interval.
     attribution: str = "file"
     observed_at: str | None = None
     scrape_time: str | None = None

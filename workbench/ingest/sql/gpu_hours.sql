@@ -39,6 +39,7 @@ digits AS (
     SELECT n FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) AS d(n)
 ),
 -- Hour offsets 0..99999 (about 11 years), cut to the longest span that occurs.
+-- NOTE: a gap longer than 99,999 hours would be counted only up to that length.
 offsets AS (
     SELECT a.n + 10 * b.n + 100 * c.n + 1000 * e.n + 10000 * f.n AS k
     FROM digits a CROSS JOIN digits b CROSS JOIN digits c CROSS JOIN digits e CROSS JOIN digits f
