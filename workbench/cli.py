@@ -57,7 +57,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     options = imports.ImportOptions(
         kind=args.kind, timezone=args.timezone, site=args.site, run=args.run, meter=args.meter,
         measurement_point=args.measurement_point, accuracy_class=args.accuracy_class,
-        timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=args.max_gap,
+        timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=_gap_limit(args),
         allow_duplicate=args.allow_duplicate, strict=args.strict, store_evidence=not args.no_evidence,
         **_gpu_import_options(args))
     reports = []
@@ -84,9 +84,16 @@ def _gpu_import_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def _max_gap(text: str) -> float | None:
+def _gap_limit(args: argparse.Namespace) -> float | None:
+    """Return the gap limit in seconds, None for automatic; query-gpu logs keep their 120 s default."""
+    if args.max_gap is None:
+        return 120.0 if args.kind in ("gpu-log", "auto") else None
+    return None if args.max_gap == "auto" else args.max_gap
+
+
+def _max_gap(text: str) -> float | str:
     if text == "auto":
-        return None
+        return text
     try:
         return float(text)
     except ValueError:
@@ -290,13 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--timestamps-mark", default="start", choices=("start", "end"),
                      help="whether a meter time stamp marks the start or end of its interval (default: start)")
     imp.add_argument("--host", help="host name for GPU logs whose GPUs have no unique UUID")
-    imp.add_argument("--max-gap", type=_max_gap, default=120.0, metavar="SECONDS",
-                     help="longest interval between power samples that is integrated, in seconds, or 'auto' for "
-                          "three sampling intervals and at least 120 s (default: 120 s)")
+    imp.add_argument("--max-gap", type=_max_gap, default=None, metavar="SECONDS",
+                     help="maximum interval between power samples that is integrated, in seconds, or 'auto' for "
+                          "three sampling intervals and at least 120 s (default: 120 s for gpu-log and auto, "
+                          "'auto' for the other GPU kinds)")
     imp.add_argument("--attribution", default="file", choices=("file", "allocations"),
                      help="GPU telemetry: 'file' gives the whole file to one run (--run, else the file name); "
                           "'allocations' attributes GPU-hours to the runs that imported Slurm jobs or runs "
-                          "tables say held the GPUs (default: file)")
+                          "tables list as holding the GPUs (default: file)")
     imp.add_argument("--observed-at", metavar="TIME",
                      help="time of an nvidia-smi -q -x dump that has no <timestamp> (ISO 8601)")
     imp.add_argument("--scrape-time", metavar="TIME",

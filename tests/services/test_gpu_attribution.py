@@ -176,3 +176,33 @@ def test_cli_gpu_hours_json(tmp_path, capsys):
     assert [row["run"] for row in data["runs"]] == ["all-gpus"]
     assert data["runs"][0]["gpu_energy_kwh"] == pytest.approx((2 * 300 + 2 * 60) / 1000)
     assert data["allocations_without_telemetry"] == []
+
+
+def slow_scrapes(tmp_path, hosts=("n1",)):
+    lines = []
+    for minute in (0, 5, 10):
+        lines.append(f"# SCRAPE_TIME 2025-06-01T10:{minute:02d}:00Z")
+        lines.extend(f'DCGM_FI_DEV_POWER_USAGE{{UUID="{UUIDS[0]}",Hostname="{host}"}} 120' for host in hosts)
+    path = tmp_path / "slow.prom"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cli_gap_limit_default_per_kind(tmp_path, capsys):
+    path = tmp_path / "cli.cwb"
+    assert main(["new", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["import", str(path), "--kind", "dcgm", "--run", "r", "--json", str(slow_scrapes(tmp_path))]) == 0
+    report = json.loads(capsys.readouterr().out)[0]
+    # Scrapes 300 s apart: the automatic limit (900 s) bridges them; 120 s would leave only gaps.
+    assert report["totals"]["energy_kwh"] == pytest.approx(600 * 120 / 3.6e6)
+    assert any("intervals longer than 900 s" in note for note in report["notes"])
+
+
+def test_same_gpu_under_two_hosts_rejected(project, tmp_path):
+    from workbench.errors import InputRejectedError
+
+    with pytest.raises(InputRejectedError, match="appears more than once in one hour, under the hosts n1, n2"):
+        imports.import_file(project, slow_scrapes(tmp_path, hosts=("n1", "n2")),
+                            imports.ImportOptions(kind="dcgm", run="r"))
+    assert project.conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 0

@@ -87,6 +87,7 @@ def store_gpu_energy(project, source_id: int, path: Path, result: ReadResult, op
     """Store a GPU reader's device-hours, and with file attribution the run's hourly energy too."""
     conn = project.conn
     energy = result.tables["energy"]
+    _check_one_row_per_gpu_hour(path, energy)
     device_ids = repo.ensure_devices(conn, energy)
     gpu_repo.fill_device_details(conn, energy, device_ids)
     if options.attribution == "allocations" and energy["host"].isna().any():
@@ -107,6 +108,17 @@ def store_gpu_energy(project, source_id: int, path: Path, result: ReadResult, op
     unmeasured = int((energy["quality"] == "unmeasured").sum())
     return {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0, "gpus": float(len(device_ids)),
             "unmeasured_gpu_hours": float(unmeasured)}
+
+
+def _check_one_row_per_gpu_hour(path: Path, energy: pd.DataFrame) -> None:
+    repeated = energy[energy.duplicated(["device_key", "hour_utc"], keep=False)]
+    if len(repeated):
+        first = repeated.iloc[0]
+        hosts = sorted({str(host) for host in repeated.loc[repeated["device_key"] == first["device_key"], "host"]})
+        raise InputRejectedError(path, f"GPU {first['device_key']} appears more than once in one hour, under the "
+                                 f"hosts {', '.join(hosts)}", row=int(first["first_row"]) if pd.notna(
+                                     first["first_row"]) else None,
+                                 hint="Split the file per host, or pass --host to name the one machine.")
 
 
 def store_jobs(project, source_id: int, path: Path, result: ReadResult, options, site_id) -> dict[str, float]:
