@@ -29,6 +29,7 @@ from workbench.ingest.common import ReadResult, resolve_timezone, split_header_u
 from workbench.ingest.fastparse import fast_times, finish_times, parse_numbers
 from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table, mark_unmeasured_devices
 from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
+from workbench.ingest.lines import iter_line_batches
 from workbench.ingest.timeparse import FoldState, NaiveTimeError
 from workbench.ingest.units import UnitError, power_scale_to_w
 from workbench.progress import Progress, no_progress
@@ -65,44 +66,6 @@ class _Layout:
     hostname: int | None
 
 
-def iter_line_batches(path: Path, skip_lines: int, block_bytes: int = BLOCK_BYTES) -> Iterator[tuple[pa.Array, int]]:
-    """Yield the file's lines after the first ``skip_lines`` as Arrow string arrays, with bytes read so far.
-
-    Blocks are read one at a time and cut after their last newline, so memory holds one block
-    per batch in flight and no more. Each line keeps its line break; callers trim values.
-    Bytes that are not UTF-8 are replaced with U+FFFD.
-    """
-    carry = b""
-    done = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(block_bytes):
-            done += len(block)
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
-            carry = data[cut:]
-            lines = _lines_array(data[:cut])
-            if skip_lines:
-                skipped = min(skip_lines, len(lines))
-                lines, skip_lines = lines[skipped:], skip_lines - skipped
-            yield lines, done
-    if carry:
-        yield _lines_array(carry + b"\n")[skip_lines:], done
-
-
-def _lines_array(chunk: bytes) -> pa.Array:
-    ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + 1
-    offsets = np.concatenate(([0], ends)).astype(np.int32)
-    lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets), pa.py_buffer(chunk))
-    try:
-        lines.validate(full=True)
-    except pa.ArrowInvalid:
-        return _lines_array(chunk.decode("utf-8", errors="replace").encode("utf-8"))
-    return lines
-
-
 def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str | None = None,
                    max_gap_s: float | None = DEFAULT_MAX_GAP_S, progress: Progress | None = None) -> ReadResult:
     """Read one query-gpu CSV log and integrate its power to energy per GPU per UTC hour.
@@ -122,7 +85,7 @@ def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str |
 
     state = _ScanState(layout, zone, max_gap_s, host)
     size = max(path.stat().st_size, 1)
-    for parsed, done in _parse_ahead(path.name, iter_line_batches(path, layout.header_line), state):
+    for parsed, done in _parse_ahead(path.name, iter_line_batches(path, layout.header_line, BLOCK_BYTES), state):
         _use_batch(path, parsed, state, result)
         progress.update(done / size, f"{path.name}: {state.next_line - 1:,} lines")
 
