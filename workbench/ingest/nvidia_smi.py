@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 IMPORTER_VERSION = "2"
 DEFAULT_MAX_GAP_S = 120.0
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 8 << 20
 PARSE_THREADS = 2
 PARSE_AHEAD = 3
 # A sample whose utilization.gpu is at or below this percentage counts as idle.
