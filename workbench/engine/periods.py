@@ -55,7 +55,7 @@ def _bound(text: str, *, is_end: bool) -> float:
 
 
 def parse_period(text: str) -> Period:
-    """Parse ``2025``, ``2025-03`` or ``START/END`` (ISO dates or date-times, UTC unless offset).
+    """Parse ``2025``, ``2025-03``, ``2025-03-01`` or ``START/END`` (ISO dates or date-times, UTC unless offset).
 
     A bare end date is inclusive, so ``2025-01-01/2025-03-31`` is the first quarter.
     Raises UsageError for anything else.
@@ -72,6 +72,8 @@ def parse_period(text: str) -> Period:
             start = datetime(year, number, 1, tzinfo=timezone.utc)
             end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=timezone.utc)
             return Period(start.timestamp(), end.timestamp(), text)
+        if _DATE.match(text):
+            return Period(_bound(text, is_end=False), _bound(text, is_end=True), text)
         if "/" in text:
             first, last = (part.strip() for part in text.split("/", 1))
             start_s, end_s = _bound(first, is_end=False), _bound(last, is_end=True)
@@ -81,4 +83,5 @@ def parse_period(text: str) -> Period:
     except ValueError:
         pass
     raise UsageError(f"'{text}' is not a reporting period",
-                     hint="Write a year (2025), a month (2025-03) or START/END such as 2025-01-01/2025-06-30.")
+                     hint="Write a year (2025), a month (2025-03), a day (2025-03-01) or START/END such as "
+                          "2025-01-01/2025-06-30.")
