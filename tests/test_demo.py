@@ -1,4 +1,4 @@
-"""The demo project: deterministic inputs and the footprint they give."""
+"""The demo project: deterministic inputs, the footprint and the inventory they give."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.services import compute, demo
+from workbench.services import compute, demo, inventory
 
 COMMITTED_INPUTS = Path(__file__).resolve().parents[1] / "sample_projects" / "inputs"
 
@@ -19,20 +19,69 @@ def test_committed_inputs_equal_the_generator(tmp_path):
         assert (tmp_path / name).read_bytes() == (COMMITTED_INPUTS / name).read_bytes(), name
 
 
-def test_demo_project_footprint(tmp_path):
-    with demo.build_demo_project(tmp_path / "demo.cwb") as project:
-        outcome = compute.compute_footprint(project)
+@pytest.fixture(scope="module")
+def demo_results(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.cwb"
+    with demo.build_demo_project(path) as project:
+        footprint = compute.compute_footprint(project)
+        stock = inventory.compute_inventory(project)
         sources = project.conn.execute("SELECT original_name, rows_rejected FROM sources ORDER BY id").fetchall()
+    return footprint, stock, sources
+
+
+def test_demo_project_footprint(demo_results):
+    outcome, _, sources = demo_results
     runs = {run.run: run for run in outcome.result.runs}
 
-    assert set(runs) == {"llm-7b-pretrain", "llm-7b-ablation"}
+    assert set(runs) == {"llm-7b-pretrain", "llm-7b-ablation", "llm-7b-eval"}
     assert runs["llm-7b-pretrain"].gpu_count == 16
     assert runs["llm-7b-ablation"].kind == "experiment"
+    assert runs["llm-7b-eval"].kind == "evaluation"
     assert all(rejected == 0 for _, rejected in sources)
-    assert outcome.result.warnings == ()
+    assert outcome.result.warnings == ("run llm-7b-eval: no procurement records for site cloud-eu, so its embodied "
+                                       "emissions are 0; import the site's asset register",)
     # 16 GPUs at about 600 W for 24 h is about 230 kWh of board energy.
     assert 200 < runs["llm-7b-pretrain"].gpu_energy_kwh < 260
     assert runs["llm-7b-pretrain"].factor_resolution_kwh.keys() == {"hourly"}
+    # PUE2 site: node energy is raised by 1 % PDU-to-server losses before the PUE applies.
+    assert runs["llm-7b-pretrain"].f_dist == pytest.approx(1.01)
     assert runs["llm-7b-pretrain"].facility_energy_kwh == pytest.approx(
-        runs["llm-7b-pretrain"].gpu_energy_kwh * 1.35 * 1.28)
+        runs["llm-7b-pretrain"].gpu_energy_kwh * 1.35 * 1.01 * 1.28)
     assert runs["llm-7b-pretrain"].resource_share == pytest.approx(16 / 24)
+    assert runs["llm-7b-pretrain"].sci_co2e_kg_per_1e9_tokens == pytest.approx(
+        runs["llm-7b-pretrain"].total_co2e_kg / 13.0)
+    # 8 accelerators at 450 W for 6 h, declared: board energy, then uplift and PUE.
+    assert runs["llm-7b-eval"].estimated is True
+    assert runs["llm-7b-eval"].gpu_energy_kwh == pytest.approx(21.6)
+    assert runs["llm-7b-eval"].operational_co2e_kg == pytest.approx(21.6 * 1.35 * 1.28 * 0.360)
+    assert set(outcome.result.by_model()) == {"llm-7b"}
+
+
+def test_demo_inventory_shows_every_scope(demo_results):
+    _, outcome, _ = demo_results
+    data = outcome.as_json()
+    totals = data["totals"]
+
+    assert data["view"] == "inventory"
+    assert data["period"]["label"] == "2025"
+    assert "runs" not in data
+    # 400 L of diesel (CO2, CH4, N2O in AR6) and 3.5 kg of R-410A at 2,255.5.
+    assert data["scope1"]["fugitive_co2e_kg"] == pytest.approx(3.5 * 2255.5)
+    assert data["scope1"]["gas_kg"]["CO2"] == pytest.approx(400 * 0.84 * 43.0 / 1000 * 74.1)
+    assert totals["scope2_location_co2e_kg"] > 0
+    market = data["scope2"]["markets"][0]
+    assert market["market"] == "FR"
+    assert market["covered_mwh"]["ppa"] == pytest.approx(5.0)
+    assert market["covered_mwh"]["eac"] == pytest.approx(3.0)
+    assert market["residual_mix_mwh"] == pytest.approx(totals["scope2_energy_kwh"] / 1000 - 8.0)
+    assert totals["scope2_market_co2e_kg"] == pytest.approx(market["residual_mix_mwh"] * 95.0)
+    assert [item["instrument_id"] for item in data["scope2"]["instruments_excluded"]] == ["go-spain-2025"]
+    assert list(data["scope2"]["instruments_excluded"][0]["failed_criteria"]) == [5]
+    assert data["offsets_reported_separately"][0]["credit_co2e_kg"] == 2000.0
+    assert totals["total_market_based_co2e_kg"] == pytest.approx(
+        totals["scope1_co2e_kg"] + totals["scope2_market_co2e_kg"] + totals["scope3_co2e_kg"])
+    assert data["scope3"]["category_1"]["cloud_compute_kwh"] == pytest.approx(21.6 * 1.35 * 1.28)
+    assert totals["scope3_category_2_co2e_kg"] == pytest.approx(800.0)
+    assert data["scope3"]["category_3"]["upstream_fuels_co2e_kg"] == pytest.approx(400 * 0.6)
+    assert data["scope3"]["category_3"]["calculated"] == {"3a": True, "3b": True, "3c": True}
+    assert [finding["severity"] for finding in data["reconciliation"]].count("error") == 0

@@ -21,8 +21,12 @@ def test_format1_fixture_opens_and_computes(tmp_path):
         assert project.format_version == migrations.CURRENT_VERSION
         assert project.name == "format 1 fixture"
         assert audit.verify_chain(project.conn).ok
+        recorded = project.conn.execute("SELECT name FROM schema_migrations ORDER BY version").fetchall()
+        tables = {row[0] for row in project.conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
         outcome = compute.compute_footprint(project)
 
+    assert recorded == [("0001_initial_schema",), ("0002_inventory_and_declared_runs",)]
+    assert {"declared_runs", "run_models", "site_inventory", "market_instruments", "scope1_records"} <= tables
     run = outcome.result.runs[0]
     assert run.run == "glasses"
     assert run.gpu_energy_kwh == pytest.approx(0.0011012152777777778, rel=1e-12)

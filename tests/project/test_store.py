@@ -25,7 +25,8 @@ def test_new_project_identity_and_format(tmp_path):
     assert raw.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     recorded = raw.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-    assert recorded == [(1, "0001_initial_schema")]
+    assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
+    assert recorded[0] == (1, "0001_initial_schema")
     raw.close()
 
     project = open_project(path)

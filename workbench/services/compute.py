@@ -1,14 +1,15 @@
 """Computing footprints from a project: load once, then recompute per assumption set.
 
-:class:`FootprintModel` reads the project's runs, hourly energy, factors and assets into the
-engine's prepared form. The GUI keeps one model per open project and calls :meth:`compute` on
-every assumption change; the CLI builds one per command.
+:class:`FootprintModel` reads the project's runs (with telemetry or declared), hourly energy,
+factors, assets and site meters into the engine's prepared form. The GUI keeps one model per
+open project and calls :meth:`FootprintModel.compute` on every assumption change; the CLI builds
+one per command.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,42 +17,73 @@ import pandas as pd
 
 from workbench import __version__
 from workbench.clock import text_to_epoch
+from workbench.engine import reconcile
 from workbench.engine.assumptions import Assumptions
 from workbench.engine.embodied import AssetInput
-from workbench.engine.footprint import LEVELS, FootprintResult, PreparedFootprint, RunInput, prepare
-from workbench.project import repo
+from workbench.engine.footprint import LEVELS, FootprintResult, PreparedFootprint, RunInput, declared_run, prepare
+from workbench.engine.periods import Period, parse_period
+from workbench.errors import NotFoundError
+from workbench.project import inventory_repo, repo
 from workbench.project.store import Project
 from workbench.services import assumptions as assumption_service
+from workbench.services import inventory_inputs
 
 log = logging.getLogger(__name__)
 
 
+def reporting_period(text: str | None) -> Period | None:
+    """Parse a reporting period given as text (see :func:`workbench.engine.periods.parse_period`); None stays None."""
+    return parse_period(text) if text else None
+
+
+def _quality_by_run(project: Project) -> dict[int, dict[str, dict[str, float]]]:
+    result: dict[int, dict[str, dict[str, float]]] = {}
+    for row in inventory_repo.run_energy_quality(project.conn).itertuples(index=False):
+        result.setdefault(int(row.run_id), {}).setdefault(row.level, {})[row.quality] = float(row.energy_kwh)
+    return result
+
+
 def load_run_inputs(project: Project) -> list[RunInput]:
+    """Return every run of the project as an engine input; runs with telemetry use it, others their declaration."""
     runs = repo.list_runs(project.conn)
     energy = repo.run_energy(project.conn)
     devices = repo.run_device_counts(project.conn)
-    inputs = []
+    declared = inventory_inputs.load_declared(project)
+    models = inventory_repo.run_models(project.conn)
+    categories = dict(zip(repo.list_sites(project.conn)["name"], repo.list_sites(project.conn)["pue_category"]))
+    quality = _quality_by_run(project)
+    gaps = inventory_repo.run_gaps(project.conn).set_index("run_id")
     by_run = dict(tuple(energy.groupby("run_id"))) if len(energy) else {}
+    inputs = []
     for run in runs.itertuples(index=False):
         rows = by_run.get(run.id)
-        if rows is None:
-            hours = np.empty(0, dtype=np.int64)
-            levels = {level: np.empty(0) for level in LEVELS}
-            gpu_part = np.empty(0)
-        else:
-            wide = rows.pivot_table(index="hour_utc", columns="level", values="energy_wh", aggfunc="sum",
-                                    fill_value=0.0)
-            hours = wide.index.to_numpy(np.int64)
-            levels = {level: (wide[level].to_numpy(float) / 1000.0 if level in wide else np.zeros(len(hours)))
-                      for level in LEVELS}
-            gpu_part = rows.groupby("hour_utc")["gpu_energy_wh"].sum().reindex(wide.index, fill_value=0.0)
-            gpu_part = gpu_part.to_numpy(float) / 1000.0
+        start, end = text_to_epoch(run.start_utc), text_to_epoch(run.end_utc)
+        common = {"kind": run.kind, "site": run.site, "zone": run.grid_zone, "model": models.get(run.id),
+                  "pue_category": categories.get(run.site) or None}
+        if rows is None and run.id in declared and start is not None and end is not None:
+            inputs.append(declared_run(int(run.id), run.name, declared[run.id], start_s=start, end_s=end, **common))
+            continue
+        hours, levels, gpu_part = _hourly_levels(rows)
+        tokens = run.functional_unit_amount if run.functional_unit == "tokens" else None
         inputs.append(RunInput(
-            run_id=int(run.id), name=run.name, kind=run.kind, site=run.site, zone=run.grid_zone,
-            start_s=text_to_epoch(run.start_utc), end_s=text_to_epoch(run.end_utc),
-            gpu_count=int(devices.get(run.id, 0)), hours=hours, energy_kwh=levels, gpu_part_kwh=gpu_part,
-            functional_unit=run.functional_unit, functional_unit_amount=run.functional_unit_amount))
+            run_id=int(run.id), name=run.name, start_s=start, end_s=end, gpu_count=int(devices.get(run.id, 0)),
+            hours=hours, energy_kwh=levels, gpu_part_kwh=gpu_part, functional_unit=run.functional_unit,
+            functional_unit_amount=run.functional_unit_amount, quality_kwh=quality.get(int(run.id)),
+            gap_seconds=float(gaps["gap_seconds"].get(run.id, 0.0)) if len(gaps) else 0.0,
+            min_coverage=float(gaps["min_coverage"][run.id]) if run.id in gaps.index else None,
+            tokens=None if tokens is None or pd.isna(tokens) else float(tokens), **common))
     return inputs
+
+
+def _hourly_levels(rows: pd.DataFrame | None) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    if rows is None:
+        return np.empty(0, dtype=np.int64), {level: np.empty(0) for level in LEVELS}, np.empty(0)
+    wide = rows.pivot_table(index="hour_utc", columns="level", values="energy_wh", aggfunc="sum", fill_value=0.0)
+    hours = wide.index.to_numpy(np.int64)
+    levels = {level: (wide[level].to_numpy(float) / 1000.0 if level in wide else np.zeros(len(hours)))
+              for level in LEVELS}
+    gpu_part = rows.groupby("hour_utc")["gpu_energy_wh"].sum().reindex(wide.index, fill_value=0.0)
+    return hours, levels, gpu_part.to_numpy(float) / 1000.0
 
 
 def load_assets(project: Project) -> list[AssetInput]:
@@ -63,7 +95,8 @@ def load_assets(project: Project) -> list[AssetInput]:
             asset_id=int(asset.id), item=asset.item, category=asset.category, quantity=float(asset.quantity),
             embodied_kg_per_unit=float(asset.embodied_co2e_kg_per_unit),
             service_start_s=pd.Timestamp(start, tz="UTC").timestamp(), lifetime_years=float(asset.lifetime_years),
-            site=asset.site))
+            site=asset.site, usage_rate=None if pd.isna(asset.usage_rate) else float(asset.usage_rate),
+            acquired_s=pd.Timestamp(asset.acquired, tz="UTC").timestamp(), embodied_source=asset.embodied_source))
     return result
 
 
@@ -72,13 +105,34 @@ class FootprintModel:
 
     def __init__(self, project: Project) -> None:
         self.project_name = project.name
-        factors = repo.list_factors(project.conn)
-        self.prepared: PreparedFootprint = prepare(load_run_inputs(project), factors, load_assets(project))
+        self.factors = repo.list_factors(project.conn)
+        self.sites = inventory_inputs.load_site_inputs(project)
+        self.prepared: PreparedFootprint = prepare(load_run_inputs(project), self.factors, load_assets(project),
+                                                   inventory_inputs.load_metered_pue(self.sites))
+        self.run_index = {run.name: index for index, run in enumerate(self.prepared.inputs)}
+        self.energy_by_source = inventory_repo.run_energy_by_source(project.conn)
+        self.declarations = inventory_inputs.load_declared(project)
+        self.published_totals = inventory_repo.published_totals(project.conn)
         log.info("prepared footprint model: %d runs, %d factor zones, %d assets", len(self.prepared.runs),
                  len(self.prepared.factor_tables), len(self.prepared.assets))
 
-    def compute(self, assumptions: Assumptions) -> FootprintResult:
-        return self.prepared.compute(assumptions)
+    def selection(self, run: str | None = None, model: str | None = None) -> list[int] | None:
+        """Return the indices of one run or of the runs of one model; None selects every run."""
+        if run is not None:
+            if run not in self.run_index:
+                raise NotFoundError(f"no run named '{run}'", hint=f"Runs: {', '.join(self.run_index) or 'none'}.")
+            return [self.run_index[run]]
+        if model is not None:
+            chosen = [i for i, item in enumerate(self.prepared.inputs) if item.model == model]
+            if not chosen:
+                known = sorted({item.model for item in self.prepared.inputs if item.model})
+                raise NotFoundError(f"no runs belong to model '{model}'", hint=f"Models: {', '.join(known) or 'none'}.")
+            return chosen
+        return None
+
+    def compute(self, assumptions: Assumptions, period: Period | None = None,
+                selection: list[int] | None = None) -> FootprintResult:
+        return self.prepared.compute(assumptions, period, selection)
 
     def hourly(self, assumptions: Assumptions) -> pd.DataFrame:
         return self.prepared.hourly(assumptions)
@@ -92,26 +146,70 @@ class ComputeOutcome:
     assumption_set: str
     assumption_set_sha256: str
     result: FootprintResult
+    selection: dict[str, str | None] = field(default_factory=dict)
+    findings: tuple[reconcile.Finding, ...] = ()
+    counterfactuals: tuple[dict, ...] = ()
+
+    @property
+    def view(self) -> str:
+        return self.result.view
+
+    @property
+    def totals(self) -> dict[str, float]:
+        return self.result.totals
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's JSON contract: project, assumption_set, view, runs, totals (keys are only ever added)."""
+        result = self.result
         return {
             "project": self.project,
             "assumption_set": self.assumption_set,
             "assumption_set_sha256": self.assumption_set_sha256,
-            "view": self.result.view,
-            "assumptions": self.result.assumptions.as_dict(),
-            "runs": [run.as_dict() for run in self.result.runs],
-            "totals": self.result.totals,
-            "warnings": list(self.result.warnings),
+            "view": result.view,
+            "period": result.period.as_dict() if result.period else None,
+            "selection": self.selection,
+            "assumptions": result.assumptions.as_dict(),
+            "runs": [run.as_dict() for run in result.runs],
+            "totals": result.totals,
+            "factor_resolution_kwh": result.factor_resolution_kwh,
+            "by_kind": result.by_kind(),
+            "models": result.by_model(),
+            "reconciliation": [finding.as_dict() for finding in self.findings],
+            "avoided_emissions": list(self.counterfactuals),
+            "disclosures": footprint_disclosures(result),
+            "warnings": list(result.warnings),
             "software": {"name": "carbon-workbench", "version": __version__},
         }
 
 
+def footprint_disclosures(result: FootprintResult) -> list[str]:
+    """Return the statements a footprint is reported with: boundary, method and what rests on estimates."""
+    a = result.assumptions
+    notes = ["location-based average intensity (SCI excludes contractual instruments and offsets)",
+             f"embodied emissions: {a.embodied_method} method"
+             + (" (accelerator dies only, a lower bound)" if a.embodied_method == "llmcarbon" else "")]
+    declared = [run.name for run in result.inputs if run.declared is not None]
+    if declared:
+        notes.append(f"{len(declared)} run(s) use declared energy, an estimate: {', '.join(declared[:10])}")
+    computed = [run.name for run in result.inputs if run.declared is not None and run.declared.method == "compute"]
+    if computed:
+        notes.append(f"estimated from compute (FLOPs, peak FLOP/s and MFU): {', '.join(computed[:10])}")
+    total = result.totals.get("total_co2e_kg", 0.0)
+    if total > 0:
+        notes.append(f"{result.totals['estimated_share']:.1%} of the total rests on estimates and "
+                     f"{result.totals['defaulted_share']:.1%} on shipped defaults")
+    return notes
+
+
 def compute_footprint(project: Project, set_name: str = assumption_service.DEFAULT_SET,
-                      model: FootprintModel | None = None) -> ComputeOutcome:
-    """Compute the footprint of every run in ``project`` under assumption set ``set_name``."""
+                      model: FootprintModel | None = None, *, period: Period | None = None,
+                      run: str | None = None, model_name: str | None = None) -> ComputeOutcome:
+    """Compute the footprint of every run in ``project`` (or one run, or one model's runs) under ``set_name``."""
+    from workbench.services import reconciliation
+
     assumptions = assumption_service.snapshot(project, set_name)
     model = model or FootprintModel(project)
-    return ComputeOutcome(project.name, set_name, assumption_service.set_hash(project, set_name),
-                          model.compute(assumptions))
+    result = model.compute(assumptions, period, model.selection(run, model_name))
+    findings = reconciliation.footprint_findings(model, result)
+    return ComputeOutcome(project.name, set_name, assumption_service.set_hash(project, set_name), result,
+                          {"run": run, "model": model_name}, tuple(findings))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import DuplicateSourceError, InputRejectedError, RowProblem, UsageError
-from workbench.ingest import codecarbon, factors, meter, nvidia_smi, procurement
+from workbench.ingest import codecarbon, declared_runs, factors, inventory_records, meter, nvidia_smi, procurement
 from workbench.ingest.common import ReadResult
 from workbench.progress import Progress, no_progress
 from workbench.project import repo
@@ -26,7 +26,8 @@ from workbench.project.store import Project
 
 log = logging.getLogger(__name__)
 
-KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors")
+KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "runs", "instruments", "scope1")
+FACTOR_BASES = ("location", "residual_mix", "supplier", "marginal")
 EVIDENCE_LIMIT_BYTES = 64 << 20
 
 
@@ -47,6 +48,7 @@ class ImportOptions:
     allow_duplicate: bool = False
     strict: bool = False
     store_evidence: bool = True
+    factor_basis: str = "location"
 
 
 @dataclass
@@ -101,7 +103,16 @@ def _read(path: Path, options: ImportOptions, site_timezone: str | None, progres
     if options.kind == "procurement":
         return procurement.read_procurement(path, site=options.site, progress=progress)
     if options.kind == "factors":
+        if options.factor_basis not in FACTOR_BASES:
+            raise UsageError(f"unknown factor basis '{options.factor_basis}'",
+                             hint=f"Use one of: {', '.join(FACTOR_BASES)}.")
         return factors.read_factors(path, progress=progress)
+    if options.kind == "runs":
+        return declared_runs.read_declared_runs(path, timezone=timezone, progress=progress)
+    if options.kind == "instruments":
+        return inventory_records.read_instruments(path, progress=progress)
+    if options.kind == "scope1":
+        return inventory_records.read_scope1(path, site=options.site, progress=progress)
     raise UsageError(f"unknown import kind '{options.kind}'", hint=f"Use one of: {', '.join(KINDS)}.")
 
 
@@ -153,7 +164,8 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
 
 def _stated_options(options: ImportOptions) -> dict[str, Any]:
     return {"site": options.site, "run": options.run, "strict": options.strict,
-            "allow_duplicate": options.allow_duplicate}
+            "allow_duplicate": options.allow_duplicate,
+            **({"factor_basis": options.factor_basis} if options.kind == "factors" else {})}
 
 
 def _check_usable(path: Path, result: ReadResult, options: ImportOptions) -> None:
@@ -171,11 +183,14 @@ def _check_usable(path: Path, result: ReadResult, options: ImportOptions) -> Non
 
 def _store_rows(project: Project, source_id: int, path: Path, result: ReadResult,
                 options: ImportOptions) -> dict[str, float]:
+    from workbench.services import inventory_inputs
+
     conn = project.conn
     site_id = repo.ensure_site(conn, options.site, timezone=options.timezone) if options.site else None
     writer: Callable[..., dict[str, float]] = {
         "gpu-log": _store_gpu_energy, "codecarbon": _store_run_energy, "meter": _store_meter_energy,
-        "procurement": _store_assets, "factors": _store_factors}[options.kind]
+        "procurement": _store_assets, "factors": _store_factors, "runs": inventory_inputs.store_declared_runs,
+        "instruments": inventory_inputs.store_instruments, "scope1": inventory_inputs.store_scope1}[options.kind]
     return writer(project, source_id, path, result, options, site_id)
 
 
@@ -233,7 +248,7 @@ def _store_assets(project, source_id, path, result, options, site_id) -> dict[st
 
 def _store_factors(project, source_id, path, result, options, site_id) -> dict[str, float]:
     frame = result.tables["factors"]
-    repo.insert_factor_dataset(project.conn, source_id, path.name, frame)
+    repo.insert_factor_dataset(project.conn, source_id, path.name, frame, basis=options.factor_basis)
     zones = frame["zone"].nunique() if len(frame) else 0
     return {"values": float(len(frame)), "zones": float(zones),
             "mean_co2e_g_per_kwh": float(np.mean(frame["co2e_g_per_kwh"])) if len(frame) else 0.0}

@@ -1,0 +1,168 @@
+"""Repository functions for declared runs, models, sites' inventory roles, instruments and Scope 1.
+
+Writers expect to run inside the caller's transaction; none of them commits.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import pandas as pd
+
+DECLARED_COLUMNS = ("accelerators", "accelerator_model", "accelerator_hours", "avg_power_w", "tdp_w", "power_basis",
+                    "energy_kwh", "flops", "tokens")
+
+
+def _value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+# -- declared runs and models --------------------------------------------------------------------
+
+def upsert_declared_run(conn: sqlite3.Connection, run_id: int, source_id: int, source_row: int,
+                        values: dict[str, Any]) -> None:
+    """Store (or replace) the declaration of run ``run_id``."""
+    columns = ", ".join(DECLARED_COLUMNS)
+    placeholders = ", ".join("?" * len(DECLARED_COLUMNS))
+    conn.execute(
+        f"INSERT OR REPLACE INTO declared_runs (run_id, source_id, source_row, {columns})"
+        f" VALUES (?, ?, ?, {placeholders})",
+        (run_id, source_id, source_row, *(_value(values.get(name)) for name in DECLARED_COLUMNS)))
+
+
+def list_declared_runs(conn: sqlite3.Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        f"SELECT d.run_id, r.name AS run, d.source_id, d.source_row, {', '.join('d.' + c for c in DECLARED_COLUMNS)}"
+        " FROM declared_runs d JOIN runs r ON r.id = d.run_id ORDER BY d.run_id", conn)
+
+
+def set_run_model(conn: sqlite3.Connection, run_id: int, model: str | None) -> None:
+    """Put run ``run_id`` into ``model``; None takes it out of any model."""
+    if model:
+        conn.execute("INSERT OR REPLACE INTO run_models (run_id, model) VALUES (?, ?)", (run_id, model))
+    else:
+        conn.execute("DELETE FROM run_models WHERE run_id = ?", (run_id,))
+
+
+def run_models(conn: sqlite3.Connection) -> dict[int, str]:
+    return dict(conn.execute("SELECT run_id, model FROM run_models"))
+
+
+def set_published_total(conn: sqlite3.Connection, model: str, *, co2e_kg: float | None,
+                        accelerator_hours: float | None, source_text: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO model_published_totals (model, co2e_kg, accelerator_hours, source_text)"
+                 " VALUES (?, ?, ?, ?)", (model, co2e_kg, accelerator_hours, source_text))
+
+
+def published_totals(conn: sqlite3.Connection) -> pd.DataFrame:
+    return pd.read_sql_query("SELECT model, co2e_kg, accelerator_hours, source_text FROM model_published_totals"
+                             " ORDER BY model", conn)
+
+
+# -- sites ---------------------------------------------------------------------------------------
+
+def set_site_inventory(conn: sqlite3.Connection, site_id: int, *, market: str | None, boundary: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO site_inventory (site_id, market, boundary) VALUES (?, ?, ?)",
+                 (site_id, market, boundary))
+
+
+def list_site_inventory(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Every site with its zone, PUE category, market and boundary (defaults where unset)."""
+    return pd.read_sql_query(
+        "SELECT s.id, s.name, s.grid_zone, s.pue_category, i.market,"
+        " coalesce(i.boundary, 'operational_control') AS boundary"
+        " FROM sites s LEFT JOIN site_inventory i ON i.site_id = s.id ORDER BY s.id", conn)
+
+
+# -- energy reads for the engine -----------------------------------------------------------------
+
+def run_energy_quality(conn: sqlite3.Connection) -> pd.DataFrame:
+    """kWh of run energy per run, level and quality (measured, estimated, defaulted)."""
+    return pd.read_sql_query(
+        "SELECT run_id, level, quality, sum(energy_wh) / 1000.0 AS energy_kwh FROM energy_hourly"
+        " WHERE run_id IS NOT NULL GROUP BY run_id, level, quality", conn)
+
+
+def run_energy_by_source(conn: sqlite3.Connection) -> pd.DataFrame:
+    """kWh per run, source and level, with the hours and devices each source covers, for reconciliation.
+
+    ``devices`` lists the device ids as comma-separated text; it is empty for run-level energy.
+    """
+    return pd.read_sql_query(
+        "SELECT e.run_id, r.name AS run, e.source_id, s.original_name AS source, s.kind, e.level,"
+        " sum(e.energy_wh) / 1000.0 AS energy_kwh, count(DISTINCT e.hour_utc) AS hours,"
+        " min(e.hour_utc) AS first_hour, max(e.hour_utc) AS last_hour,"
+        " coalesce(group_concat(DISTINCT e.device_id), '') AS devices"
+        " FROM energy_hourly e JOIN runs r ON r.id = e.run_id JOIN sources s ON s.id = e.source_id"
+        " GROUP BY e.run_id, e.source_id, e.level ORDER BY e.run_id, e.source_id", conn)
+
+
+def run_gaps(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Telemetry gaps per run: seconds of gaps and the lowest hourly coverage."""
+    return pd.read_sql_query(
+        "SELECT run_id, sum(gap_seconds) AS gap_seconds, min(coverage) AS min_coverage FROM energy_hourly"
+        " WHERE run_id IS NOT NULL AND device_id IS NOT NULL GROUP BY run_id", conn)
+
+
+def meter_hours(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Hourly meter energy in kWh with each meter's site and measurement point."""
+    return pd.read_sql_query(
+        "SELECT s.name AS site, m.name AS meter, m.measurement_point, e.hour_utc, sum(e.energy_wh) / 1000.0"
+        " AS energy_kwh FROM energy_hourly e JOIN meters m ON m.id = e.meter_id LEFT JOIN sites s ON"
+        " s.id = m.site_id GROUP BY m.id, e.hour_utc ORDER BY m.id, e.hour_utc", conn)
+
+
+# -- instruments and Scope 1 ---------------------------------------------------------------------
+
+INSTRUMENT_COLUMNS = ("instrument_id", "type", "label", "market", "mwh", "ef_kg_per_mwh", "vintage_start",
+                      "vintage_end", "retired", "certificate_ids_json", "criteria_json", "criteria_notes_json",
+                      "tracking_registry", "technology", "credit_co2e_kg")
+
+
+def insert_instruments(conn: sqlite3.Connection, source_id: int, frame: pd.DataFrame) -> int:
+    rows = []
+    for row in frame.to_dict("records"):
+        rows.append((source_id, row["source_row"], *(_value(row.get(name)) for name in INSTRUMENT_COLUMNS)))
+    conn.executemany(
+        f"INSERT INTO market_instruments (source_id, source_row, {', '.join(INSTRUMENT_COLUMNS)})"
+        f" VALUES (?, ?, {', '.join('?' * len(INSTRUMENT_COLUMNS))})", rows)
+    return len(rows)
+
+
+def list_instruments(conn: sqlite3.Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        f"SELECT id, source_id, source_row, {', '.join(INSTRUMENT_COLUMNS)} FROM market_instruments ORDER BY id", conn)
+
+
+SCOPE1_COLUMNS = ("record_id", "kind", "substance", "amount", "unit", "occurred", "co2e_kg_per_unit", "gwp",
+                  "composition_json")
+
+
+def insert_scope1(conn: sqlite3.Connection, source_id: int, frame: pd.DataFrame, site_ids: dict[str, int]) -> int:
+    rows = []
+    for row in frame.to_dict("records"):
+        site = row.get("site")
+        rows.append((source_id, row["source_row"], *(_value(row.get(name)) for name in SCOPE1_COLUMNS),
+                     site_ids.get(site) if site else None))
+    conn.executemany(
+        f"INSERT INTO scope1_records (source_id, source_row, {', '.join(SCOPE1_COLUMNS)}, site_id)"
+        f" VALUES (?, ?, {', '.join('?' * len(SCOPE1_COLUMNS))}, ?)", rows)
+    return len(rows)
+
+
+def list_scope1(conn: sqlite3.Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        f"SELECT r.id, r.source_id, r.source_row, {', '.join('r.' + c for c in SCOPE1_COLUMNS)}, s.name AS site"
+        " FROM scope1_records r LEFT JOIN sites s ON s.id = r.site_id ORDER BY r.id", conn)
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
