@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.services import compute, demo, inventory
+from workbench.services import compute, counterfactuals, demo, inventory
 
 COMMITTED_INPUTS = Path(__file__).resolve().parents[1] / "sample_projects" / "inputs"
 
@@ -23,14 +23,16 @@ def test_committed_inputs_equal_the_generator(tmp_path):
 def demo_results(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.cwb"
     with demo.build_demo_project(path) as project:
-        footprint = compute.compute_footprint(project)
+        model = compute.FootprintModel(project)
+        footprint = compute.compute_footprint(project, model=model)
         stock = inventory.compute_inventory(project)
         sources = project.conn.execute("SELECT original_name, rows_rejected FROM sources ORDER BY id").fetchall()
-    return footprint, stock, sources
+        moved = counterfactuals.counterfactuals(model, footprint.result, shift_hours=12, zones=("DE",))
+    return footprint, stock, sources, moved
 
 
 def test_demo_project_footprint(demo_results):
-    outcome, _, sources = demo_results
+    outcome, _, sources, _ = demo_results
     runs = {run.run: run for run in outcome.result.runs}
 
     assert set(runs) == {"llm-7b-pretrain", "llm-7b-ablation", "llm-7b-eval"}
@@ -58,7 +60,7 @@ def test_demo_project_footprint(demo_results):
 
 
 def test_demo_inventory_shows_every_scope(demo_results):
-    _, outcome, _ = demo_results
+    _, outcome, _, _ = demo_results
     data = outcome.as_json()
     totals = data["totals"]
 
@@ -85,3 +87,24 @@ def test_demo_inventory_shows_every_scope(demo_results):
     assert data["scope3"]["category_3"]["upstream_fuels_co2e_kg"] == pytest.approx(400 * 0.6)
     assert data["scope3"]["category_3"]["calculated"] == {"3a": True, "3b": True, "3c": True}
     assert [finding["severity"] for finding in data["reconciliation"]].count("error") == 0
+
+
+def test_demo_counterfactuals_beside_footprint(demo_results):
+    outcome, _, _, moved = demo_results
+    pretrain = next(run for run in outcome.result.runs if run.run == "llm-7b-pretrain")
+    shifts = [item for item in moved if item["run"] == "llm-7b-pretrain" and item["kind"] == "time_shift"]
+    zones = [item for item in moved if item["run"] == "llm-7b-pretrain" and item["kind"] == "zone"]
+
+    assert [item["basis"] for item in shifts] == ["average"]
+    assert shifts[0]["actual_co2e_kg"] == pytest.approx(pretrain.operational_co2e_kg)
+    assert shifts[0]["best_co2e_kg"] <= shifts[0]["median_co2e_kg"]
+    assert shifts[0]["best_co2e_kg"] <= shifts[0]["actual_co2e_kg"]
+    assert shifts[0]["avoided_co2e_kg"] == pytest.approx(shifts[0]["actual_co2e_kg"] - shifts[0]["best_co2e_kg"])
+    assert shifts[0]["candidates"] == 25
+    # DE has one annual factor of 360 g/kWh in the demo factors.
+    assert zones[0]["best_co2e_kg"] == pytest.approx(pretrain.facility_energy_kwh * 0.360)
+    assert zones[0]["avoided_co2e_kg"] == pytest.approx(pretrain.operational_co2e_kg - pretrain.facility_energy_kwh
+                                                        * 0.360)
+    # Avoided emissions stay beside the footprint: its totals do not move.
+    assert outcome.result.totals["total_co2e_kg"] == pytest.approx(sum(run.total_co2e_kg
+                                                                       for run in outcome.result.runs))
