@@ -456,22 +456,27 @@ def _run_warnings(inputs: Sequence[RunInput], columns: dict[str, np.ndarray], a:
     by_run: dict[str, list[str]] = {}
     for warning in embodied_warnings:
         by_run.setdefault(warning.split(":", 1)[0].removeprefix("run "), []).append(warning)
-    result = []
-    for index, run in enumerate(inputs):
+    result: list[tuple[str, ...]] = [()] * len(inputs)
+    unmatched = columns["unmatched_energy_kwh"]
+    for index in np.flatnonzero(unmatched > 0).tolist() + [i for i, run in enumerate(inputs)
+                                                          if run.site in no_asset_sites or run.name in by_run
+                                                          or not (a.factor_zone or run.zone)]:
+        if result[index]:
+            continue
+        run = inputs[index]
         warnings = []
         zone = a.factor_zone or run.zone
-        unmatched = columns["unmatched_energy_kwh"][index]
         if zone is None:
             warnings.append(f"run {run.name}: no grid zone (set the site's zone or the factor_zone assumption); "
                             "its operational emissions are not counted")
-        elif unmatched > 0:
-            warnings.append(f"run {run.name}: {unmatched:,.4g} kWh of facility energy has no emission factor for "
-                            f"zone {zone}; import factors covering the run's hours")
+        elif unmatched[index] > 0:
+            warnings.append(f"run {run.name}: {unmatched[index]:,.4g} kWh of facility energy has no emission factor "
+                            f"for zone {zone}; import factors covering the run's hours")
         if run.site in no_asset_sites and a.embodied_method != "llmcarbon":
             warnings.append(f"run {run.name}: no procurement records for site {run.site or '(none)'}, so its "
                             "embodied emissions are 0; import the site's asset register")
         warnings.extend(by_run.get(run.name, ()))
-        result.append(tuple(warnings))
+        result[index] = tuple(warnings)
     return tuple(result)
 
 

@@ -79,6 +79,13 @@ class _Layout:
     run_index: np.ndarray
     run_energy: dict[str, np.ndarray]
     capital_goods: list[CapitalGood]
+    in_scope2: np.ndarray
+    market_rows: dict[str, np.ndarray]
+    residual_g: dict[str, np.ndarray]
+
+    def site_rows(self, index: int) -> slice:
+        end = self.offsets[index + 1] if index + 1 < len(self.offsets) else len(self.hours)
+        return slice(self.offsets[index], end)
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,8 @@ class PreparedInventory:
         location_kg = energy * np.nan_to_num(layout.location_g) / 1000.0
         sites = tuple(_site_scope2(layout, index, energy, location_kg, runs_facility, runs_node, period)
                       for index in range(len(layout.sites)))
-        in_scope2 = np.array([layout.sites[i].boundary != "cloud" for i in layout.site_index], dtype=bool)
-        market = market_based(_market_consumption(layout, energy, location_kg, in_scope2), self.instruments,
+        in_scope2 = layout.in_scope2
+        market = market_based(_market_consumption(layout, energy, location_kg), self.instruments,
                               self.residual_tables, period)
         direct = scope1(list(self.scope1_activities), a, period)
         scope3, scope3_notes = _scope3(layout, sites, direct, energy, location_kg, in_scope2, a)
@@ -231,12 +238,23 @@ def _build_layout(prepared: PreparedInventory, period: Period) -> _Layout:
     def flat(items: list[np.ndarray], dtype=float) -> np.ndarray:
         return np.concatenate(items).astype(dtype) if items else np.empty(0, dtype=dtype)
 
+    hours, site_index = joined("hours", np.int64), joined("site", np.int64)
+    cloud = np.array([site.boundary == "cloud" for site in prepared.sites], dtype=bool)
+    in_scope2 = ~cloud[site_index] if len(site_index) else np.empty(0, dtype=bool)
+    market_sites: dict[str, list[int]] = {}
+    for index, site in enumerate(prepared.sites):
+        if site.boundary != "cloud":
+            market_sites.setdefault(site.market_name, []).append(index)
+    market_rows = {market: np.flatnonzero(np.isin(site_index, indices)) for market, indices in market_sites.items()}
+    residual_g = {market: match_hours(prepared.residual_tables.get(market), hours[rows]).g_per_kwh
+                  for market, rows in market_rows.items()}
     return _Layout(
-        sites=prepared.sites, offsets=offsets, hours=joined("hours", np.int64), site_index=joined("site", np.int64),
+        sites=prepared.sites, offsets=offsets, hours=hours, site_index=site_index,
         facility_kwh=facility, it_kwh=it, source=source, location_g=joined("location"), annual_g=joined("annual"),
         resolution=joined("resolution", np.int64), run_position=flat(run_position, np.int64),
         run_index=flat(run_index, np.int64), run_energy={level: flat(run_energy[level]) for level in LEVELS},
-        capital_goods=acquired_in_period(prepared.footprint.assets, period))
+        capital_goods=acquired_in_period(prepared.footprint.assets, period), in_scope2=in_scope2,
+        market_rows=market_rows, residual_g=residual_g)
 
 
 def _site_hour_energy(footprint: PreparedFootprint, layout: _Layout, a: Assumptions
@@ -266,7 +284,7 @@ def _it_meter_pue(layout: _Layout, a: Assumptions) -> float:
 def _site_scope2(layout: _Layout, index: int, energy: np.ndarray, location_kg: np.ndarray,
                  runs_facility: np.ndarray, runs_node: np.ndarray, period: Period) -> SiteScope2:
     site = layout.sites[index]
-    rows = layout.site_index == index
+    rows = layout.site_rows(index)
     e, kg, source = energy[rows], location_kg[rows], layout.source[rows]
     location = layout.location_g[rows]
     found = ~np.isnan(location)
@@ -295,17 +313,9 @@ def _site_scope2(layout: _Layout, index: int, energy: np.ndarray, location_kg: n
         runs_node_kwh_in_metered_hours=float(runs_node[rows][metered].sum()))
 
 
-def _market_consumption(layout: _Layout, energy: np.ndarray, location_kg: np.ndarray,
-                        in_scope2: np.ndarray) -> list[MarketConsumption]:
-    markets: dict[str, list[int]] = {}
-    for index, site in enumerate(layout.sites):
-        if site.boundary != "cloud":
-            markets.setdefault(site.market_name, []).append(index)
-    result = []
-    for market, indices in markets.items():
-        rows = np.isin(layout.site_index, indices) & in_scope2
-        result.append(MarketConsumption(market, layout.hours[rows], energy[rows], location_kg[rows]))
-    return result
+def _market_consumption(layout: _Layout, energy: np.ndarray, location_kg: np.ndarray) -> list[MarketConsumption]:
+    return [MarketConsumption(market, layout.hours[rows], energy[rows], location_kg[rows], layout.residual_g[market])
+            for market, rows in layout.market_rows.items()]
 
 
 def _scope3(layout: _Layout, sites: Sequence[SiteScope2], direct: Scope1Result, energy: np.ndarray,

@@ -69,12 +69,17 @@ class InstrumentInput:
 
 @dataclass(frozen=True)
 class MarketConsumption:
-    """Scope 2 electricity of one market per UTC hour, with its location-based emissions per hour."""
+    """Scope 2 electricity of one market per UTC hour, with its location-based emissions per hour.
+
+    ``residual_g`` (g/kWh per hour, NaN where none) may be given when already matched to the
+    hours; otherwise the residual-mix table is matched at allocation.
+    """
 
     market: str
     hours: np.ndarray
     kwh: np.ndarray
     location_kg: np.ndarray
+    residual_g: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -208,7 +213,9 @@ def allocate_market(consumption: MarketConsumption, instruments: Sequence[Instru
         uses.append(InstrumentUse(instrument.instrument_id, instrument.type, instrument.label, consumption.market,
                                   cover_kwh / 1000.0, unused, instrument.ef_kg_per_mwh, co2e, unassessed))
 
-    residual_g = match_hours(residual, consumption.hours).g_per_kwh
+    residual_g = consumption.residual_g
+    if residual_g is None:
+        residual_g = match_hours(residual, consumption.hours).g_per_kwh
     has_residual = ~np.isnan(residual_g)
     with np.errstate(invalid="ignore", divide="ignore"):
         remaining_share = np.where(consumption.kwh > 0, remaining / consumption.kwh, 0.0)

@@ -84,32 +84,26 @@ def list_site_inventory(conn: sqlite3.Connection) -> pd.DataFrame:
 
 # -- energy reads for the engine -----------------------------------------------------------------
 
-def run_energy_quality(conn: sqlite3.Connection) -> pd.DataFrame:
-    """kWh of run energy per run, level and quality (measured, estimated, defaulted)."""
+def run_hour_levels(conn: sqlite3.Connection) -> pd.DataFrame:
+    """Run energy summed per run, UTC hour and level: run_id, hour_utc, level, energy_wh, gpu_energy_wh."""
     return pd.read_sql_query(
-        "SELECT run_id, level, quality, sum(energy_wh) / 1000.0 AS energy_kwh FROM energy_hourly"
-        " WHERE run_id IS NOT NULL GROUP BY run_id, level, quality", conn)
+        "SELECT run_id, hour_utc, level, sum(energy_wh) AS energy_wh, sum(coalesce(gpu_energy_wh, 0))"
+        " AS gpu_energy_wh FROM energy_hourly WHERE run_id IS NOT NULL GROUP BY run_id, hour_utc, level", conn)
 
 
-def run_energy_by_source(conn: sqlite3.Connection) -> pd.DataFrame:
-    """kWh per run, source and level, with the hours and devices each source covers, for reconciliation.
+def run_energy_summary(conn: sqlite3.Connection) -> pd.DataFrame:
+    """One row per run, source, level and quality: kWh, hours, first and last hour, devices, gaps, coverage.
 
-    ``devices`` lists the device ids as comma-separated text; it is empty for run-level energy.
+    ``devices`` lists device ids as comma-separated text (empty for run-level energy).
     """
     return pd.read_sql_query(
-        "SELECT e.run_id, r.name AS run, e.source_id, s.original_name AS source, s.kind, e.level,"
+        "SELECT e.run_id, r.name AS run, e.source_id, s.original_name AS source, s.kind, e.level, e.quality,"
         " sum(e.energy_wh) / 1000.0 AS energy_kwh, count(DISTINCT e.hour_utc) AS hours,"
         " min(e.hour_utc) AS first_hour, max(e.hour_utc) AS last_hour,"
-        " coalesce(group_concat(DISTINCT e.device_id), '') AS devices"
+        " coalesce(group_concat(DISTINCT e.device_id), '') AS devices, sum(e.gap_seconds) AS gap_seconds,"
+        " min(e.coverage) AS min_coverage"
         " FROM energy_hourly e JOIN runs r ON r.id = e.run_id JOIN sources s ON s.id = e.source_id"
-        " GROUP BY e.run_id, e.source_id, e.level ORDER BY e.run_id, e.source_id", conn)
-
-
-def run_gaps(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Telemetry gaps per run: seconds of gaps and the lowest hourly coverage."""
-    return pd.read_sql_query(
-        "SELECT run_id, sum(gap_seconds) AS gap_seconds, min(coverage) AS min_coverage FROM energy_hourly"
-        " WHERE run_id IS NOT NULL AND device_id IS NOT NULL GROUP BY run_id", conn)
+        " GROUP BY e.run_id, e.source_id, e.level, e.quality ORDER BY e.run_id, e.source_id", conn)
 
 
 def meter_hours(conn: sqlite3.Connection) -> pd.DataFrame:

@@ -36,54 +36,89 @@ def reporting_period(text: str | None) -> Period | None:
     return parse_period(text) if text else None
 
 
-def _quality_by_run(project: Project) -> dict[int, dict[str, dict[str, float]]]:
+def _quality_by_run(summary: pd.DataFrame) -> dict[int, dict[str, dict[str, float]]]:
     result: dict[int, dict[str, dict[str, float]]] = {}
-    for row in inventory_repo.run_energy_quality(project.conn).itertuples(index=False):
-        result.setdefault(int(row.run_id), {}).setdefault(row.level, {})[row.quality] = float(row.energy_kwh)
+    grouped = summary.groupby(["run_id", "level", "quality"])["energy_kwh"].sum()
+    for (run_id, level, quality), kwh in grouped.items():
+        result.setdefault(int(run_id), {}).setdefault(level, {})[quality] = float(kwh)
     return result
 
 
-def load_run_inputs(project: Project) -> list[RunInput]:
+def energy_by_source(summary: pd.DataFrame) -> pd.DataFrame:
+    """Collapse the energy summary to one row per run, source and level, for reconciliation."""
+    if summary.empty:
+        return summary.assign(devices="")
+    grouped = summary.groupby(["run_id", "run", "source_id", "source", "kind", "level"], as_index=False)
+    frame = grouped.agg(energy_kwh=("energy_kwh", "sum"), hours=("hours", "max"), first_hour=("first_hour", "min"),
+                        last_hour=("last_hour", "max"), devices=("devices", lambda items: ",".join(items)))
+    return frame
+
+
+def _device_counts(summary: pd.DataFrame) -> dict[int, int]:
+    counts = {}
+    for run_id, devices in summary.groupby("run_id")["devices"]:
+        counts[int(run_id)] = len({item for text in devices for item in str(text).split(",") if item})
+    return counts
+
+
+def load_run_inputs(project: Project, summary: pd.DataFrame | None = None) -> list[RunInput]:
     """Return every run of the project as an engine input; runs with telemetry use it, others their declaration."""
     runs = repo.list_runs(project.conn)
-    energy = repo.run_energy(project.conn)
-    devices = repo.run_device_counts(project.conn)
+    summary = inventory_repo.run_energy_summary(project.conn) if summary is None else summary
+    hourly = _hourly_levels_by_run(inventory_repo.run_hour_levels(project.conn))
+    devices = _device_counts(summary)
     declared = inventory_inputs.load_declared(project)
     models = inventory_repo.run_models(project.conn)
-    categories = dict(zip(repo.list_sites(project.conn)["name"], repo.list_sites(project.conn)["pue_category"]))
-    quality = _quality_by_run(project)
-    gaps = inventory_repo.run_gaps(project.conn).set_index("run_id")
-    by_run = dict(tuple(energy.groupby("run_id"))) if len(energy) else {}
+    sites = repo.list_sites(project.conn)
+    categories = dict(zip(sites["name"], sites["pue_category"]))
+    quality = _quality_by_run(summary)
+    gaps = summary.groupby("run_id").agg(gap_seconds=("gap_seconds", "sum"), min_coverage=("min_coverage", "min"))
     inputs = []
     for run in runs.itertuples(index=False):
-        rows = by_run.get(run.id)
         start, end = text_to_epoch(run.start_utc), text_to_epoch(run.end_utc)
         common = {"kind": run.kind, "site": run.site, "zone": run.grid_zone, "model": models.get(run.id),
                   "pue_category": categories.get(run.site) or None}
-        if rows is None and run.id in declared and start is not None and end is not None:
+        if run.id not in hourly and run.id in declared and start is not None and end is not None:
             inputs.append(declared_run(int(run.id), run.name, declared[run.id], start_s=start, end_s=end, **common))
             continue
-        hours, levels, gpu_part = _hourly_levels(rows)
+        hours, levels, gpu_part = hourly.get(run.id, _EMPTY)
         tokens = run.functional_unit_amount if run.functional_unit == "tokens" else None
         inputs.append(RunInput(
             run_id=int(run.id), name=run.name, start_s=start, end_s=end, gpu_count=int(devices.get(run.id, 0)),
             hours=hours, energy_kwh=levels, gpu_part_kwh=gpu_part, functional_unit=run.functional_unit,
             functional_unit_amount=run.functional_unit_amount, quality_kwh=quality.get(int(run.id)),
-            gap_seconds=float(gaps["gap_seconds"].get(run.id, 0.0)) if len(gaps) else 0.0,
+            gap_seconds=float(gaps["gap_seconds"].get(run.id, 0.0)),
             min_coverage=float(gaps["min_coverage"][run.id]) if run.id in gaps.index else None,
             tokens=None if tokens is None or pd.isna(tokens) else float(tokens), **common))
     return inputs
 
 
-def _hourly_levels(rows: pd.DataFrame | None) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    if rows is None:
-        return np.empty(0, dtype=np.int64), {level: np.empty(0) for level in LEVELS}, np.empty(0)
-    wide = rows.pivot_table(index="hour_utc", columns="level", values="energy_wh", aggfunc="sum", fill_value=0.0)
-    hours = wide.index.to_numpy(np.int64)
-    levels = {level: (wide[level].to_numpy(float) / 1000.0 if level in wide else np.zeros(len(hours)))
-              for level in LEVELS}
-    gpu_part = rows.groupby("hour_utc")["gpu_energy_wh"].sum().reindex(wide.index, fill_value=0.0)
-    return hours, levels, gpu_part.to_numpy(float) / 1000.0
+_EMPTY = (np.empty(0, dtype=np.int64), {level: np.empty(0) for level in LEVELS}, np.empty(0))
+
+
+def _hourly_levels_by_run(frame: pd.DataFrame) -> dict[int, tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]]:
+    """Split run-hour-level rows into per-run arrays: hour starts, kWh per level, GPU-only kWh."""
+    if frame.empty:
+        return {}
+    frame = frame.sort_values(["run_id", "hour_utc"], kind="stable")
+    run = frame["run_id"].to_numpy(np.int64)
+    hour = frame["hour_utc"].to_numpy(np.int64)
+    code = frame["level"].map({level: index for index, level in enumerate(LEVELS)}).to_numpy(np.int64)
+    new_pair = np.r_[True, (run[1:] != run[:-1]) | (hour[1:] != hour[:-1])]
+    pair = np.cumsum(new_pair) - 1
+    pairs = int(pair[-1]) + 1
+    kwh = frame["energy_wh"].to_numpy(float) / 1000.0
+    levels = [np.bincount(pair[code == index], weights=kwh[code == index], minlength=pairs)
+              for index in range(len(LEVELS))]
+    gpu = np.bincount(pair, weights=frame["gpu_energy_wh"].to_numpy(float) / 1000.0, minlength=pairs)
+    pair_run, pair_hour = run[new_pair], hour[new_pair]
+    bounds = np.r_[np.flatnonzero(np.r_[True, pair_run[1:] != pair_run[:-1]]), pairs]
+    result = {}
+    for first, last in zip(bounds[:-1], bounds[1:]):
+        result[int(pair_run[first])] = (pair_hour[first:last], {level: levels[index][first:last]
+                                                                  for index, level in enumerate(LEVELS)},
+                                        gpu[first:last])
+    return result
 
 
 def load_assets(project: Project) -> list[AssetInput]:
@@ -107,10 +142,11 @@ class FootprintModel:
         self.project_name = project.name
         self.factors = repo.list_factors(project.conn)
         self.sites = inventory_inputs.load_site_inputs(project)
-        self.prepared: PreparedFootprint = prepare(load_run_inputs(project), self.factors, load_assets(project),
-                                                   inventory_inputs.load_metered_pue(self.sites))
+        summary = inventory_repo.run_energy_summary(project.conn)
+        self.prepared: PreparedFootprint = prepare(load_run_inputs(project, summary), self.factors,
+                                                   load_assets(project), inventory_inputs.load_metered_pue(self.sites))
         self.run_index = {run.name: index for index, run in enumerate(self.prepared.inputs)}
-        self.energy_by_source = inventory_repo.run_energy_by_source(project.conn)
+        self.energy_by_source = energy_by_source(summary)
         self.declarations = inventory_inputs.load_declared(project)
         self.published_totals = inventory_repo.published_totals(project.conn)
         log.info("prepared footprint model: %d runs, %d factor zones, %d assets", len(self.prepared.runs),
