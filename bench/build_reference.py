@@ -4,9 +4,9 @@ Usage: python bench/build_reference.py [PROJECT.cwb]   (default: bench/out/refer
 
 2,048 GPUs in 256 eight-GPU nodes at 5 sites train 1,000 runs over 2025, about 10 million
 GPU-hours in all, stored as node-hour energy rows (about 1.25 million). Each site has a facility
-meter and a grid zone with an hourly factor series, an annual factor and a residual mix; there are
-5,000 asset lines, contractual instruments, Scope 1 records and 10 assumption sets. Every value is
-synthetic and deterministic (fixed seed).
+meter and a grid zone with an hourly factor series, an annual factor and a residual mix. The
+project also has 5,000 asset lines, contractual instruments, Scope 1 records and 10 assumption
+sets. Every value is synthetic and deterministic (fixed seed).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@
     facility  = it x pue                            (never for energy that already is facility-level)
 
 ``f_dist`` is 1 + the distribution losses between the point the PUE measures IT energy at and the
-server input where node energy is measured: PUE1 measures at the UPS output, PUE2 at the PDU
-output, PUE3 at the IT equipment input (ISO/IEC 30134-2). Applying a PUE1 value to node-input
+server input where node energy is measured. PUE1 measures at the UPS output, PUE2 at the PDU
+output and PUE3 at the IT equipment input (ISO/IEC 30134-2). Applying a PUE1 value to node-input
 energy would otherwise leave out the PDU and transformer losses.
 """
 

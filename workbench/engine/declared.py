@@ -30,7 +30,7 @@ DECLARED_LEVELS = {"board": "gpu_board", "system": "node", "facility": "facility
 
 @dataclass(frozen=True)
 class DeclaredEnergy:
-    """What a declaration states about a run's accelerators, power, energy and work done.
+    """A run's declared accelerators, power, energy and work done.
 
     ``accelerator_hours`` is the stated figure, or accelerators x the run's window when only
     the count is stated; None when neither is known.

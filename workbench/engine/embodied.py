@@ -123,7 +123,7 @@ class EmbodiedModel:
         """Return embodied emissions per run under ``a``, limited to ``period`` if given.
 
         ``accelerator_hours`` (per run) replaces the runs' own figures for the llmcarbon method,
-        whose charge is proportional to them; the other methods are cached per assumption values.
+        whose charge is proportional to them. The other methods are cached per assumption values.
         """
         if a.embodied_method == "llmcarbon":
             hours = self.accelerator_hours if accelerator_hours is None else accelerator_hours

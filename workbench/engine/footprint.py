@@ -51,7 +51,8 @@ class RunInput:
     """One run's hourly energy by level, plus what the run is and where it ran.
 
     ``quality_kwh`` maps level to quality (measured, estimated, defaulted) to kWh over the
-    whole run; without it all telemetry counts as measured. For a run with ``declared`` set,
+    whole run; without it all telemetry counts as measured. ``gap_seconds`` counts GPU-seconds
+    without readings, whose energy is missing. For a run with ``declared`` set,
     ``energy_kwh`` contains a one-kWh profile at the declared level.
     """
 
@@ -178,7 +179,7 @@ class RunFootprint:
     flops: float | None = None
     sci_co2e_kg_per_1e9_tokens: float | None = None
     sci_co2e_kg_per_1e21_flop: float | None = None
-    telemetry_gap_hours: float = 0.0
+    telemetry_gap_gpu_hours: float = 0.0
     min_coverage: float | None = None
 
     def as_dict(self) -> dict:
@@ -266,7 +267,7 @@ def _row(result: FootprintResult, index: int) -> RunFootprint:
         embodied_method=result.assumptions.embodied_method, tokens=run.tokens, flops=run.flops,
         sci_co2e_kg_per_1e9_tokens=_optional(c["sci_per_1e9_tokens"][index]),
         sci_co2e_kg_per_1e21_flop=_optional(c["sci_per_1e21_flop"][index]),
-        telemetry_gap_hours=run.gap_seconds / HOUR_S, min_coverage=run.min_coverage)
+        telemetry_gap_gpu_hours=run.gap_seconds / HOUR_S, min_coverage=run.min_coverage)
 
 
 class PreparedFootprint:

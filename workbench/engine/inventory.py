@@ -433,6 +433,11 @@ def _disclosures(prepared: PreparedInventory, layout: _Layout, sites: Sequence[S
         if site.boundary == "cloud":
             notes.append(f"site {site.site} is a cloud site: its electricity is reported in Scope 3 category 1, "
                          "not Scope 2")
+        if site.boundary == "colocation":
+            # NOTE: reporting a colocation tenant's energy with its allocated overhead in Scope 2 is the
+            # usual practice, not a rule checked against the GHG Protocol text.
+            notes.append(f"site {site.site} is a colocation: its energy including the allocated facility overhead "
+                         "is reported in Scope 2; confirm this treatment with the verifier")
         if site.zone is None:
             notes.append(f"site {site.site} has no grid zone, so its electricity has no location-based factor")
     notes.extend(market.disclosures)

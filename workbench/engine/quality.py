@@ -3,9 +3,9 @@
 Operational emissions of a run are split multiplicatively along the energy chain, so the parts
 add up exactly:
 
-* the energy as recorded, times the factor: its data quality (telemetry rows carry measured,
-  estimated or defaulted; declared runs are estimated, or defaulted when their energy uses an
-  assumption still at its shipped default);
+* the energy as recorded, times the factor, takes its data quality. Telemetry rows carry
+  measured, estimated or defaulted. Declared runs are estimated, or defaulted when their energy
+  uses an assumption still at its shipped default;
 * the node uplift part, ``base x (k - 1)``;
 * the distribution-loss part, ``base x k x (f_dist - 1)``;
 * the PUE part, the rest up to facility energy; measured for hours with a metered PUE.

@@ -2,9 +2,9 @@
 
 Columns (matched by name): ``run, start, end, site`` and, as the declaration allows,
 ``accelerators, accelerator_model, accelerator_hours, avg_power_w, tdp_w, power_basis,
-energy_kwh, flops, tokens, kind`` and ``model``. Each row needs a basis for its energy:
-``energy_kwh``; or ``avg_power_w`` or ``tdp_w`` with ``accelerator_hours`` or ``accelerators``
-(accelerator-hours are then accelerators x the window); or ``flops``. ``power_basis`` is
+energy_kwh, flops, tokens, kind`` and ``model``. Each row needs a basis for its energy, which
+is ``energy_kwh``, or ``avg_power_w`` or ``tdp_w`` with ``accelerator_hours`` or ``accelerators``
+(accelerator-hours are then accelerators x the window), or ``flops``. ``power_basis`` is
 ``board`` (the accelerator board, so the node uplift applies), ``system`` (the figure includes
 the host) or ``facility`` (an all-in figure that already includes facility overhead).
 """

@@ -75,7 +75,7 @@ def set_site_inventory(conn: sqlite3.Connection, site_id: int, *, market: str | 
 
 
 def list_site_inventory(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Every site with its zone, PUE category, market and boundary (defaults where unset)."""
+    """Return every site with its zone, PUE category, market and boundary (defaults where unset)."""
     return pd.read_sql_query(
         "SELECT s.id, s.name, s.grid_zone, s.pue_category, i.market,"
         " coalesce(i.boundary, 'operational_control') AS boundary"
@@ -92,7 +92,7 @@ def run_hour_levels(conn: sqlite3.Connection) -> pd.DataFrame:
 
 
 def run_energy_summary(conn: sqlite3.Connection) -> pd.DataFrame:
-    """One row per run, source, level and quality: kWh, hours, first and last hour, devices, gaps, coverage.
+    """Return one row per run, source, level and quality with kWh, hours, first and last hour, devices, gaps and coverage.
 
     ``devices`` lists device ids as comma-separated text (empty for run-level energy).
     """

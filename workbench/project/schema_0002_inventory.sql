@@ -1,7 +1,7 @@
 -- Format 2: declared runs, models, the inventory role of each site, contractual instruments,
 -- Scope 1 records and published model totals. Times are ISO 8601 UTC text.
 
--- What a paper, model card or cloud bill states about a run whose telemetry is not available.
+-- Declarations of runs whose telemetry is not available (from a paper, model card or cloud bill).
 -- power_basis: 'board' (accelerator board power, the node uplift applies), 'system' (includes
 -- the host, no uplift) or 'facility' (an all-in figure, neither uplift nor PUE applies).
 CREATE TABLE declared_runs (

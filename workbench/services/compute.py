@@ -195,7 +195,7 @@ class ComputeOutcome:
         return self.result.totals
 
     def as_json(self) -> dict[str, Any]:
-        """The CLI's JSON contract: project, assumption_set, view, runs, totals (keys are only ever added)."""
+        """Return the CLI's JSON contract: project, assumption_set, view, runs, totals (keys are only ever added)."""
         result = self.result
         return {
             "project": self.project,
@@ -230,6 +230,12 @@ def footprint_disclosures(result: FootprintResult) -> list[str]:
     computed = [run.name for run in result.inputs if run.declared is not None and run.declared.method == "compute"]
     if computed:
         notes.append(f"estimated from compute (FLOPs, peak FLOP/s and MFU): {', '.join(computed[:10])}")
+    gaps = [(run.name, run.gap_seconds / 3600.0, run.min_coverage) for run in result.inputs if run.gap_seconds > 0]
+    if gaps:
+        listing = ", ".join(f"{name} {hours:,.2f} GPU-h" + (f" (lowest hourly coverage {coverage:.0%})"
+                                                             if coverage is not None else "")
+                            for name, hours, coverage in gaps[:10])
+        notes.append(f"telemetry gaps without readings, whose energy is missing from the totals: {listing}")
     total = result.totals.get("total_co2e_kg", 0.0)
     if total > 0:
         notes.append(f"{result.totals['estimated_share']:.1%} of the total rests on estimates and "

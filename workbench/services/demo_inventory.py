@@ -1,10 +1,11 @@
 """The demo project's inventory inputs: instruments, Scope 1 records, residual mix, a cloud run.
 
-They make ``compute --view inventory`` on the demo show every scope: a generator test burn and a
-chiller refrigerant top-up (Scope 1), a PPA with its guarantees of origin, unbundled guarantees of
-origin, guarantees of origin from another market that must be excluded and carbon credits that
-must not be netted (market-based Scope 2), a French residual mix, an evaluation run declared on
-a cloud site (Scope 3 category 1) and a storage expansion bought in 2025 (category 2).
+They make ``compute --view inventory`` on the demo show every scope. Scope 1 gets a generator
+test burn and a chiller refrigerant top-up. Market-based Scope 2 gets a PPA with its guarantees
+of origin, unbundled guarantees of origin, guarantees of origin from another market (which must
+be excluded), carbon credits (which must not be netted) and a French residual mix. Scope 3 gets
+an evaluation run declared on a cloud site (category 1) and a storage expansion bought in 2025
+(category 2).
 
 Every value is synthetic and says so.
 """

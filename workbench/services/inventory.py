@@ -69,7 +69,7 @@ class InventoryOutcome:
         return self.result.totals
 
     def as_json(self) -> dict[str, Any]:
-        """The CLI's JSON for ``compute --view inventory`` (keys are only ever added)."""
+        """Return the CLI's JSON for ``compute --view inventory`` (keys are only ever added)."""
         r = self.result
         return {
             "project": self.project,

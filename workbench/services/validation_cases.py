@@ -247,7 +247,7 @@ def we6(expected: dict) -> list[Check]:
 
 
 def we7(expected: dict) -> list[Check]:
-    """The deterministic parts: adaptive batch size and the lognormal product rule."""
+    """Check the deterministic parts: adaptive batch size and the lognormal product rule."""
     low, high = propagation.lognormal_product_interval(480.0, [2, 5, 10])
     return [
         Check("WE7", "adaptive batch size", expected["adaptive_batch_M"], propagation.adaptive_batch_size(0.95), EXACT),
