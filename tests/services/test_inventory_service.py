@@ -127,3 +127,29 @@ def test_instrument_rows_rejected_with_reason(project, tmp_path):
     assert reasons == {2: ("mwh", "certificates and PPAs need their MWh"),
                        3: ("type", "must be one of: eac, ppa, supplier, offset"),
                        4: ("qc_3", "must be yes or no")}
+
+
+def test_scope1_record_without_factor_rejected(project, tmp_path):
+    text = ("record_id,kind,substance,amount,unit,date\n"
+            "ok,fuel,diesel,10,L,2025-01-01\n"
+            "coal,fuel,coal,10,GJ,2025-01-01\n")
+    with pytest.raises(InputRejectedError) as caught:
+        imports.import_file(project, write(tmp_path, "s.csv", text), imports.ImportOptions(kind="scope1"))
+    assert caught.value.row == 3
+    assert caught.value.column == "substance"
+    assert "no default factors for fuel 'coal'" in str(caught.value)
+    assert project.conn.execute("SELECT count(*) FROM scope1_records").fetchone()[0] == 0
+    stated = text.replace("coal,fuel,coal,10,GJ,2025-01-01", "coal,fuel,coal,10,GJ,2025-01-01,0.1")
+    stated = stated.replace("date\n", "date,co2e_kg_per_unit\n")
+    report = imports.import_file(project, write(tmp_path, "s2.csv", stated), imports.ImportOptions(kind="scope1"))
+    assert report.rows_accepted == 2
+
+
+def test_instrument_without_factor(project, tmp_path):
+    text = ("instrument_id,type,market,mwh,ef_kg_per_mwh,vintage_start,vintage_end\n"
+            "go,eac,FR,1,,2025-01-01,2025-12-31\n"
+            "tariff,supplier,FR,,,2025-01-01,2025-12-31\n")
+    report = imports.import_file(project, write(tmp_path, "i.csv", text), imports.ImportOptions(kind="instruments"))
+    assert report.rows_accepted == 1
+    assert report.rejected[0].reason == "a supplier rate needs its emission factor"
+    assert any("read as zero-emission generation" in note for note in report.notes)

@@ -68,6 +68,8 @@ def _instrument(fields: RowFields, number: int) -> dict:
     if mwh is None and kind in ("eac", "ppa"):
         raise RowError("mwh", "", "certificates and PPAs need their MWh")
     ef = fields.number("ef_kg_per_mwh", minimum=0)
+    if ef is None and kind == "supplier":
+        raise RowError("ef_kg_per_mwh", "", "a supplier rate needs its emission factor")
     criteria, notes = {}, {}
     for number_qc in range(1, 9):
         passed = fields.flag(f"qc_{number_qc}")
@@ -80,7 +82,8 @@ def _instrument(fields: RowFields, number: int) -> dict:
     return {
         "source_row": number, "instrument_id": fields.text("instrument_id", required=True), "type": kind,
         "label": fields.text("label") or None, "market": fields.text("market", required=True), "mwh": mwh,
-        "ef_kg_per_mwh": 0.0 if ef is None else ef, "vintage_start": epoch_to_text(start),
+        "ef_kg_per_mwh": 0.0 if ef is None else ef, "ef_stated": ef is not None,
+        "vintage_start": epoch_to_text(start),
         "vintage_end": epoch_to_text(end), "retired": int(fields.flag("retired", default=True)),
         "certificate_ids_json": json.dumps(certificates), "criteria_json": json.dumps(criteria, sort_keys=True),
         "criteria_notes_json": json.dumps(notes, sort_keys=True),
@@ -96,9 +99,19 @@ INSTRUMENT_FRAME = ["source_row", "instrument_id", "type", "label", "market", "m
 
 
 def read_instruments(path: str | Path, *, progress: Progress | None = None) -> ReadResult:
-    """Read a register of contractual instruments (certificates, PPAs, supplier rates, offsets)."""
+    """Read a register of contractual instruments (certificates, PPAs, supplier rates, offsets).
+
+    A certificate or PPA without ``ef_kg_per_mwh`` is read as zero-emission generation, and the
+    import notes say how many were.
+    """
     path = Path(path)
-    result = _read(path, INSTRUMENT_REQUIRED, "instruments", _instrument, INSTRUMENT_FRAME)
+    result = _read(path, INSTRUMENT_REQUIRED, "instruments", _instrument, INSTRUMENT_FRAME + ["ef_stated"])
+    frame = result.tables["instruments"]
+    implied = int((~frame["ef_stated"].astype(bool) & frame["type"].isin(["eac", "ppa"])).sum()) if len(frame) else 0
+    if implied:
+        result.notes.append(f"{implied} certificate(s) or PPA(s) give no ef_kg_per_mwh and were read as "
+                            "zero-emission generation")
+    result.tables["instruments"] = frame.drop(columns=["ef_stated"])
     (progress or no_progress("Import")).update(1.0, f"{path.name}: done", force=True)
     return result
 

@@ -25,9 +25,10 @@ from workbench.engine.chain import POINT_CATEGORY
 from workbench.engine.declared import DECLARED_LEVELS, DeclaredEnergy
 from workbench.engine.inventory import BOUNDARIES, SiteInput
 from workbench.engine.run_sums import MeteredPue
-from workbench.engine.scope1 import Scope1Activity
+from workbench.engine.assumptions import Assumptions
+from workbench.engine.scope1 import Scope1Activity, scope1
 from workbench.engine.scope2 import InstrumentInput
-from workbench.errors import NotFoundError, UsageError
+from workbench.errors import InputRejectedError, NotFoundError, UsageError
 from workbench.ingest.common import ReadResult
 from workbench.project import inventory_repo, repo
 from workbench.project.store import Project
@@ -73,11 +74,30 @@ def store_instruments(project: Project, source_id: int, path: Path, result: Read
 
 def store_scope1(project: Project, source_id: int, path: Path, result: ReadResult, options: Any,
                  site_id: int | None) -> dict[str, float]:
+    """Store Scope 1 records; raise InputRejectedError for a record the engine has no factor or GWP for."""
     frame = result.tables["scope1"]
+    _check_scope1(path, frame)
     site_ids = {name: repo.ensure_site(project.conn, name) for name in frame["site"].dropna().unique()}
     inventory_repo.insert_scope1(project.conn, source_id, frame, site_ids)
     return {"records": float(len(frame)), "fuel_records": float((frame["kind"] == "fuel").sum()),
             "refrigerant_records": float((frame["kind"] == "refrigerant").sum())}
+
+
+def _check_scope1(path: Path, frame: pd.DataFrame) -> None:
+    defaults = Assumptions()
+    for row in frame.to_dict("records"):
+        record = Scope1Activity(row["record_id"], row["kind"], row["substance"], float(row["amount"]), row["unit"],
+                                0.0, co2e_kg_per_unit=_optional(row["co2e_kg_per_unit"]), gwp=_optional(row["gwp"]),
+                                composition=json.loads(row["composition_json"]) if row["composition_json"] else None)
+        try:
+            scope1([record], defaults)
+        except UsageError as exc:
+            raise InputRejectedError(path, exc.message, row=int(row["source_row"]), column="substance",
+                                     value=row["substance"], hint=exc.hint) from None
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 # -- editing -------------------------------------------------------------------------------------
