@@ -230,6 +230,12 @@ def footprint_disclosures(result: FootprintResult) -> list[str]:
     computed = [run.name for run in result.inputs if run.declared is not None and run.declared.method == "compute"]
     if computed:
         notes.append(f"estimated from compute (FLOPs, peak FLOP/s and MFU): {', '.join(computed[:10])}")
+    unknown = sorted({run.site or "(no site)" for run, category in zip(result.inputs, result.columns["pue_category"])
+                      if not category})
+    if unknown:
+        notes.append(f"PUE measurement category unknown at {', '.join(unknown)}: node energy is taken to be "
+                     "measured where the PUE measures IT energy (no distribution losses added); set the site's "
+                     "PUE category")
     gaps = [(run.name, run.gap_seconds / 3600.0, run.min_coverage) for run in result.inputs if run.gap_seconds > 0]
     if gaps:
         listing = ", ".join(f"{name} {hours:,.2f} GPU-h" + (f" (lowest hourly coverage {coverage:.0%})"
