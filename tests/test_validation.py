@@ -9,7 +9,8 @@ import pytest
 
 from workbench.errors import UsageError
 from workbench.services import validation
-from workbench.services.validation_cases import WORKED_EXAMPLES, published_case
+from workbench.services.validation_cases import WORKED_EXAMPLES
+from workbench.services.validation_published import published_case
 
 PACKAGED = Path(__file__).resolve().parents[1] / "workbench" / "resources" / "validation"
 

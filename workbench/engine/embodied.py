@@ -29,7 +29,7 @@ import numpy as np
 from workbench.engine.assumptions import Assumptions
 
 if TYPE_CHECKING:
-    from workbench.engine.footprint import RunInput
+    from workbench.engine.runs import RunInput
     from workbench.engine.periods import Period
 
 HOURS_PER_YEAR = 8760.0

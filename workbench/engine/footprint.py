@@ -19,8 +19,6 @@ are only built when someone reads :attr:`FootprintResult.runs`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
-from functools import cached_property
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -29,245 +27,22 @@ import pandas as pd
 from workbench.engine import quality
 from workbench.engine.assumptions import Assumptions
 from workbench.engine.chain import LEVELS, distribution_factor
-from workbench.engine.declared import DeclaredArrays, DeclaredEnergy, declared_energy_arrays, energy_method
+from workbench.engine.declared import DeclaredArrays, declared_energy_arrays
 from workbench.engine.embodied import AssetInput, EmbodiedModel, EmbodiedResult
 from workbench.engine.factors import RESOLUTION_ORDER, FactorTable, MatchedFactors, factor_tables, match_hours
+from workbench.engine.footprint_result import (EXTRA_KEYS, FLOP_UNIT, NUMERIC_KEYS, RUN_KINDS, TOKENS_UNIT,
+                                               FootprintResult, RunFootprint, _column_totals)
 from workbench.engine.periods import Period
 from workbench.engine.run_sums import MeteredPue, RunSums, compute_sums
+from workbench.engine.runs import RunInput, declared_run, uniform_profile
 from workbench.engine.views import FOOTPRINT
 
 log = logging.getLogger(__name__)
 
 VIEW = FOOTPRINT
-HOUR_S = 3600
-RUN_KINDS = ("final", "experiment", "failed", "evaluation")
 CATEGORY_CODE = {None: 0, "": 0, "PUE1": 1, "PUE2": 2, "PUE3": 3}
-TOKENS_UNIT = 1e9
-FLOP_UNIT = 1e21
-
-
-@dataclass(frozen=True)
-class RunInput:
-    """One run's hourly energy by level, plus what the run is and where it ran.
-
-    ``quality_kwh`` maps level to quality (measured, estimated, defaulted) to kWh over the
-    whole run; without it all telemetry counts as measured. ``gap_seconds`` counts GPU-seconds
-    without readings, whose energy is missing. For a run with ``declared`` set,
-    ``energy_kwh`` contains a one-kWh profile at the declared level.
-    """
-
-    run_id: int
-    name: str
-    kind: str
-    site: str | None
-    zone: str | None
-    start_s: float | None
-    end_s: float | None
-    gpu_count: int
-    hours: np.ndarray  # hour starts, Unix seconds, sorted and unique
-    energy_kwh: dict[str, np.ndarray]  # level -> kWh per hour, aligned with hours
-    gpu_part_kwh: np.ndarray
-    functional_unit: str | None = None
-    functional_unit_amount: float | None = None
-    model: str | None = None
-    pue_category: str | None = None
-    declared: DeclaredEnergy | None = None
-    quality_kwh: Mapping[str, Mapping[str, float]] | None = None
-    gap_seconds: float = 0.0
-    min_coverage: float | None = None
-    tokens: float | None = None
-    flops: float | None = None
-
-    @property
-    def window_hours(self) -> float:
-        if self.start_s is None or self.end_s is None or self.end_s <= self.start_s:
-            return 0.0
-        return (self.end_s - self.start_s) / HOUR_S
-
-    @property
-    def gpu_count_known(self) -> bool:
-        if self.declared is not None:
-            return self.declared.accelerators is not None
-        return self.gpu_count > 0
-
-    @property
-    def accelerator_hours(self) -> float:
-        """Stated accelerator-hours, else accelerators x the window (NaN when unknown)."""
-        if self.declared is not None and self.declared.accelerator_hours is not None:
-            return float(self.declared.accelerator_hours)
-        if self.gpu_count > 0 and self.window_hours > 0:
-            return self.gpu_count * self.window_hours
-        return float("nan")
-
-    @property
-    def reserved_fraction(self) -> float:
-        """Share of the window the run's accelerators were reserved (stated accelerator-hours / count x window)."""
-        hours = self.declared.accelerator_hours if self.declared is not None else None
-        if hours is None or self.gpu_count <= 0 or self.window_hours <= 0:
-            return 1.0
-        return min(1.0, hours / (self.gpu_count * self.window_hours))
-
-
-def declared_run(run_id: int, name: str, declared: DeclaredEnergy, *, start_s: float, end_s: float,
-                 kind: str = "final", site: str | None = None, zone: str | None = None,
-                 model: str | None = None, pue_category: str | None = None) -> RunInput:
-    """Build the RunInput of a declared run: a one-kWh profile spread evenly over its window.
-
-    Without stated accelerator-hours, a stated accelerator count gives count x window.
-    """
-    if declared.accelerator_hours is None and declared.accelerators:
-        declared = replace(declared, accelerator_hours=declared.accelerators * (end_s - start_s) / HOUR_S)
-    energy_method(declared)
-    hours, weights = uniform_profile(start_s, end_s)
-    energy = {level: np.zeros(len(hours)) for level in LEVELS}
-    energy[declared.level] = weights
-    gpu_part = weights.copy() if declared.level == "gpu_board" else np.zeros(len(hours))
-    return RunInput(
-        run_id=run_id, name=name, kind=kind, site=site, zone=zone, start_s=start_s, end_s=end_s,
-        gpu_count=int(declared.accelerators or 0), hours=hours, energy_kwh=energy, gpu_part_kwh=gpu_part,
-        model=model, pue_category=pue_category, declared=declared, tokens=declared.tokens, flops=declared.flops,
-        functional_unit="tokens" if declared.tokens else None, functional_unit_amount=declared.tokens)
-
-
-def uniform_profile(start_s: float, end_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return the UTC hour starts touching ``[start_s, end_s)`` and each hour's share of the window."""
-    if end_s <= start_s:
-        raise ValueError(f"the window ends ({end_s}) before it starts ({start_s})")
-    first = np.floor(start_s / HOUR_S) * HOUR_S
-    hours = np.arange(first, end_s, HOUR_S).astype(np.int64)
-    overlap = np.minimum(hours + HOUR_S, end_s) - np.maximum(hours, start_s)
-    return hours, overlap / (end_s - start_s)
-
-
-@dataclass(frozen=True)
-class RunFootprint:
-    """The footprint of one run under one assumption set."""
-
-    run: str
-    kind: str
-    site: str | None
-    zone: str | None
-    gpu_count: int
-    hours: int
-    gpu_energy_kwh: float
-    node_energy_kwh: float
-    it_energy_kwh: float
-    facility_energy_kwh: float
-    operational_co2e_kg: float
-    embodied_co2e_kg: float
-    total_co2e_kg: float
-    unmatched_energy_kwh: float
-    resource_share: float | None
-    factor_resolution_kwh: dict[str, float]
-    warnings: tuple[str, ...]
-    model: str | None = None
-    energy_basis: str = "telemetry"
-    energy_method: str | None = None
-    estimated: bool = False
-    f_dist: float = 1.0
-    pue_category: str | None = None
-    accelerator_hours: float | None = None
-    embodied_method: str = "sci"
-    measured_co2e_kg: float = 0.0
-    estimated_co2e_kg: float = 0.0
-    defaulted_co2e_kg: float = 0.0
-    annual_factor_co2e_kg: float = 0.0
-    annual_factor_delta_co2e_kg: float = 0.0
-    covariance_term_co2e_kg: float = 0.0
-    mean_offset_term_co2e_kg: float = 0.0
-    tokens: float | None = None
-    flops: float | None = None
-    sci_co2e_kg_per_1e9_tokens: float | None = None
-    sci_co2e_kg_per_1e21_flop: float | None = None
-    telemetry_gap_gpu_hours: float = 0.0
-    min_coverage: float | None = None
-
-    def as_dict(self) -> dict:
-        return {key: getattr(self, key) for key in self.__dataclass_fields__}
-
-
-NUMERIC_KEYS = ("gpu_energy_kwh", "node_energy_kwh", "it_energy_kwh", "facility_energy_kwh",
-                "operational_co2e_kg", "embodied_co2e_kg", "total_co2e_kg", "unmatched_energy_kwh")
-EXTRA_KEYS = ("measured_co2e_kg", "estimated_co2e_kg", "defaulted_co2e_kg", "annual_factor_co2e_kg",
-              "annual_factor_delta_co2e_kg", "covariance_term_co2e_kg", "mean_offset_term_co2e_kg")
-
-
-@dataclass(frozen=True)
-class FootprintResult:
-    """Footprints of the selected runs; its ``view`` keeps it from being added to an inventory.
-
-    ``columns`` contains one array per figure, aligned with ``inputs``. :attr:`runs` builds the
-    per-run rows on first use.
-    """
-
-    view: str
-    assumptions: Assumptions
-    inputs: tuple[RunInput, ...]
-    columns: dict[str, np.ndarray]
-    totals: dict[str, float]
-    warnings: tuple[str, ...]
-    period: Period | None = None
-    factor_resolution_kwh: dict[str, float] = field(default_factory=dict)
-    run_warnings: tuple[tuple[str, ...], ...] = ()
-
-    @cached_property
-    def runs(self) -> tuple[RunFootprint, ...]:
-        return tuple(_row(self, index) for index in range(len(self.inputs)))
-
-    def by_kind(self) -> dict[str, dict[str, float]]:
-        """Totals per run kind (final, experiment, failed, evaluation), only kinds present."""
-        kinds = np.array([run.kind for run in self.inputs], dtype=object)
-        return {kind: _column_totals(self.columns, kinds == kind) for kind in RUN_KINDS if (kinds == kind).any()}
-
-    def by_model(self) -> dict[str, dict]:
-        """Per model (a set of runs): totals per kind, all-kind totals and SCI per 10^9 tokens of its final runs."""
-        models = np.array([run.model or "" for run in self.inputs], dtype=object)
-        kinds = np.array([run.kind for run in self.inputs], dtype=object)
-        result = {}
-        for model in sorted(set(models) - {""}):
-            chosen = models == model
-            totals = _column_totals(self.columns, chosen)
-            final_tokens = float(np.nansum(self.columns["tokens"][chosen & (kinds == "final")]))
-            result[model] = {
-                "runs": int(chosen.sum()),
-                "by_kind": {kind: _column_totals(self.columns, chosen & (kinds == kind))
-                            for kind in RUN_KINDS if (chosen & (kinds == kind)).any()},
-                "totals": totals,
-                "final_run_tokens": final_tokens,
-                "sci_co2e_kg_per_1e9_tokens": (totals["total_co2e_kg"] / (final_tokens / TOKENS_UNIT)
-                                               if final_tokens > 0 else None),
-            }
-        return result
-
-
-def _column_totals(columns: dict[str, np.ndarray], chosen: np.ndarray) -> dict[str, float]:
-    return {key: float(columns[key][chosen].sum()) for key in NUMERIC_KEYS + EXTRA_KEYS}
-
-
-def _optional(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
-
-
-def _row(result: FootprintResult, index: int) -> RunFootprint:
-    run = result.inputs[index]
-    c = result.columns
-    resolution = {name: float(c["resolution_kwh"][index, code]) for code, name in enumerate(RESOLUTION_ORDER)
-                  if c["resolution_kwh"][index, code] > 0}
-    declared = run.declared
-    return RunFootprint(
-        run=run.name, kind=run.kind, site=run.site, zone=result.assumptions.factor_zone or run.zone,
-        gpu_count=run.gpu_count, hours=int(c["hours"][index]),
-        **{key: float(c[key][index]) for key in NUMERIC_KEYS + EXTRA_KEYS},
-        resource_share=_optional(c["resource_share"][index]), factor_resolution_kwh=resolution,
-        warnings=result.run_warnings[index] if result.run_warnings else (),
-        model=run.model, energy_basis="declared" if declared else "telemetry",
-        energy_method=declared.method if declared else None, estimated=declared is not None,
-        f_dist=float(c["f_dist"][index]), pue_category=c["pue_category"][index] or None,
-        accelerator_hours=_optional(c["accelerator_hours"][index]),
-        embodied_method=result.assumptions.embodied_method, tokens=run.tokens, flops=run.flops,
-        sci_co2e_kg_per_1e9_tokens=_optional(c["sci_per_1e9_tokens"][index]),
-        sci_co2e_kg_per_1e21_flop=_optional(c["sci_per_1e21_flop"][index]),
-        telemetry_gap_gpu_hours=run.gap_seconds / HOUR_S, min_coverage=run.min_coverage)
+__all__ = ["LEVELS", "VIEW", "EXTRA_KEYS", "NUMERIC_KEYS", "RUN_KINDS", "FootprintResult", "PreparedFootprint",
+           "RunFootprint", "RunInput", "declared_run", "prepare", "uniform_profile"]
 
 
 class PreparedFootprint:

@@ -28,7 +28,7 @@ from workbench.engine.chain import LEVELS
 from workbench.engine.factors import RESOLUTION_ORDER, FactorTable, match_hours
 
 if TYPE_CHECKING:
-    from workbench.engine.footprint import RunInput
+    from workbench.engine.runs import RunInput
     from workbench.engine.periods import Period
 
 QUANTITIES = ("energy", "weighted", "unmatched", "matched_energy", "annual_weighted")

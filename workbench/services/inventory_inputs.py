@@ -23,7 +23,7 @@ import pandas as pd
 from workbench.clock import epoch_to_text, text_to_epoch
 from workbench.engine.chain import POINT_CATEGORY
 from workbench.engine.declared import DECLARED_LEVELS, DeclaredEnergy
-from workbench.engine.inventory import BOUNDARIES, SiteInput
+from workbench.engine.inventory_layout import BOUNDARIES, SiteInput
 from workbench.engine.run_sums import MeteredPue
 from workbench.engine.assumptions import Assumptions
 from workbench.engine.scope1 import Scope1Activity, scope1

@@ -14,7 +14,8 @@ from importlib import resources
 from typing import Any
 
 from workbench.errors import UsageError
-from workbench.services.validation_cases import WORKED_EXAMPLES, Check, published_case
+from workbench.services.validation_cases import WORKED_EXAMPLES, Check
+from workbench.services.validation_published import published_case
 
 log = logging.getLogger(__name__)
 
