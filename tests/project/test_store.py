@@ -124,3 +124,14 @@ def test_read_only_project_refuses_writes(tmp_path):
     with pytest.raises(ProjectFileError, match="read-only"):
         with project.transaction():
             pass
+
+
+def test_project_held_open_elsewhere_can_be_opened(tmp_path):
+    path = tmp_path / "p.cwb"
+    writer = create_project(path, "held open")
+    with writer.transaction():
+        writer.conn.execute("INSERT INTO sites (name) VALUES ('in the wal only')")
+    reader = open_project(path, read_only=True)
+    assert reader.conn.execute("SELECT name FROM sites").fetchall() == [("in the wal only",)]
+    reader.close()
+    writer.close()
