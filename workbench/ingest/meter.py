@@ -56,7 +56,7 @@ def read_meter(path: str | Path, *, timezone: str | None = None, meter: str | No
     """Read interval energy of one meter into watt-hours per UTC hour.
 
     ``measurement_point`` is where the meter sits (facility, ups_output, pdu_output,
-    server_input); ``timestamps_mark`` says whether a stamp is the interval's start or end.
+    server_input); ``timestamps_mark`` states whether a stamp is the interval's start or end.
     """
     path = Path(path)
     progress = progress or no_progress("Import")

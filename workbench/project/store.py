@@ -62,8 +62,8 @@ def read_header(path: Path) -> tuple[int, int]:
     application_id = int.from_bytes(header[68:72], "big")
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size > 0:
-        # Pages not yet checkpointed live in the -wal file, so a project another window holds open
-        # may have a newer header there; ask SQLite, read-only, which never writes the main file.
+        # Pages not yet checkpointed live in the -wal file, so a project that another window keeps open
+        # may have a newer header there. A read-only SQLite connection reads it without writing the file.
         application_id, user_version = _header_through_sqlite(path, application_id, user_version)
     return application_id, user_version
 

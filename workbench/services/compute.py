@@ -94,7 +94,7 @@ class ComputeOutcome:
     result: FootprintResult
 
     def as_json(self) -> dict[str, Any]:
-        """The CLI's JSON contract: project, assumption_set, view, runs, totals (keys are only ever added)."""
+        """Return the CLI's JSON object: project, assumption_set, view, runs and totals, plus added keys."""
         return {
             "project": self.project,
             "assumption_set": self.assumption_set,

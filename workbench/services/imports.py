@@ -32,7 +32,7 @@ EVIDENCE_LIMIT_BYTES = 64 << 20
 
 @dataclass
 class ImportOptions:
-    """What the user states about a file: its kind, zone, and where its data belongs."""
+    """Facts the user states about a file: its kind, time zone, and where its data belongs."""
 
     kind: str
     timezone: str | None = None
@@ -51,7 +51,7 @@ class ImportOptions:
 
 @dataclass
 class ImportReport:
-    """What an import stored, for the CLI, the GUI's rejected-rows list and tests."""
+    """Summary of one stored import, for the CLI, the GUI's rejected-rows list and tests."""
 
     source_id: int
     file: str
