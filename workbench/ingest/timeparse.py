@@ -3,7 +3,7 @@
 Forms handled: ISO 8601 with or without an offset (``2025-09-08T17:26:50+08:00``), the
 nvidia-smi form ``2026/07/14 08:12:53.353``, and Unix epoch seconds or milliseconds. A time
 without an offset takes the zone the user declared. In the autumn fold, an ambiguous local time
-is read as the first (daylight) occurrence until the file has already passed it, and as the
+is read as the first (daylight) occurrence until the file has already reached or passed it, and as the
 second (standard) one after that, which is right for logs written in time order. A local time
 inside the spring gap does not exist and is rejected.
 """
@@ -100,7 +100,8 @@ def _localize(parsed: pd.Series, tz: ZoneInfo, state: FoldState, reasons: dict[i
     running_max = np.maximum.accumulate(np.concatenate(([state.max_naive_ns], local_ns)))[:-1]
     state.max_naive_ns = int(max(state.max_naive_ns, local_ns.max()))
     ambiguous = first_s != second_s
-    second_pass = ambiguous & (running_max > local_ns)
+    # An hourly file repeats the same local stamp, so an equal earlier stamp also means "second".
+    second_pass = ambiguous & (running_max >= local_ns)
     chosen = np.where(second_pass, second_s, first_s)
 
     gap = np.isnan(first_s)
