@@ -25,6 +25,7 @@ Layouts read, with the header aliases each publisher has used:
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pandas as pd
@@ -249,7 +250,8 @@ def _read_electricity_maps(path: Path, table) -> ReadResult:
         cells = list(cells) + [None] * (len(header) - len(cells))
         rows.append((number, cells))
     stamps = pd.Series([cell_text(cells[time_index]) for _, cells in rows], dtype="string")
-    seconds, reasons = parse_utc_seconds(stamps, None) if len(rows) else ([], {})
+    # The column header states UTC, so stamps without an offset are UTC.
+    seconds, reasons = parse_utc_seconds(stamps, ZoneInfo("UTC")) if len(rows) else ([], {})
     spacing = _modal_spacing(seconds)
     for position, (number, cells) in enumerate(rows):
         if position in reasons:

@@ -61,6 +61,9 @@ def resolve_references(project: Project, path: Path, result: ReadResult, options
     if not assets["library_ref"].notna().any():
         return
     shipped = _shipped_hardware()
+    filled = ("embodied_co2e_kg_per_unit", "embodied_low_kg", "embodied_high_kg", "embodied_basis", "library_entry_id",
+              "embodied_source")
+    assets = assets.astype({column: object for column in filled})
     keep = []
     for index, asset in assets.iterrows():
         if pd.notna(asset["embodied_co2e_kg_per_unit"]) or not asset["library_ref"]:
