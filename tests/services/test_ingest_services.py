@@ -10,6 +10,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.errors import InputRejectedError, NotFoundError
+from workbench.project import repo
 from workbench.services import imports, library, mappings, meters, sources
 
 
@@ -182,3 +183,19 @@ def test_strict_green_button_import_leaves_project_unchanged(project, samples):
     with pytest.raises(InputRejectedError):
         imports.import_file(project, path, imports.ImportOptions(kind="green-button"))
     assert sources.list_sources(project) == []
+
+
+def test_footprint_uses_latest_location_factors_only(project, tmp_path):
+    from workbench.services import compute
+
+    location = tmp_path / "a.csv"
+    location.write_text("zone,year,co2e_g_per_kwh,source\nFR,2025,50,first\n")
+    newer = tmp_path / "b.csv"
+    newer.write_text("zone,year,co2e_g_per_kwh,source\nFR,2025,60,second\n")
+    marginal = tmp_path / "c.csv"
+    marginal.write_text("zone,year,co2e_g_per_kwh,source,basis\nFR,2025,900,moer,marginal\n")
+    for path in (location, newer, marginal):
+        imports.import_file(project, path, imports.ImportOptions(kind="factors"))
+    chosen = compute.location_factors(repo.list_factors(project.conn))
+    assert list(chosen["co2e_g_per_kwh"]) == [60]
+    assert list(chosen["source_text"]) == ["second"]
