@@ -41,7 +41,7 @@ def reading(start: float, value: float, duration: int = 3600, cost: int | None =
             f"<{p}start>{start}</{p}start></{p}timePeriod><{p}value>{value}</{p}value></{p}IntervalReading>")
 
 
-def test_multiplier_from_reading_type_and_cost_in_hundred_thousandths(tmp_path):
+def test_reading_type_multiplier_and_cost_scale(tmp_path):
     # A HydroOne-style feed: powerOfTenMultiplier -3 on the ReadingType; the cost is not scaled by it.
     path = tmp_path / "hydroone.xml"
     path.write_text(feed(reading(1700000000, 1500, cost=2806000) + reading(1700003600, 500, cost=1000000),

@@ -1,9 +1,9 @@
 """Meters in the energy chain: where each one measures, and how accurate its class makes it.
 
-A meter's measurement point decides the level of its energy: the facility meter is at the
-utility connection (facility level, PUE already included); UPS output, PDU output and server
-input are the IT energy of the three PUE measurement categories of ISO/IEC 30134-2 (PUE1, PUE2,
-PUE3). The accuracy class of IEC 62053-21/-22 (1, 2, 0.5S, 0.2S ...) is the limit of the
+A meter's measurement point decides the level of its energy. The facility meter is at the
+utility connection, so its energy already includes the overhead that PUE stands for. UPS output,
+PDU output and server input measure IT energy at the points of the three PUE measurement
+categories of ISO/IEC 30134-2 (PUE1, PUE2, PUE3). The accuracy class of IEC 62053-21/-22 (1, 2, 0.5S, 0.2S ...) is the limit of the
 relative error in percent; read as a rectangular distribution, its standard uncertainty is the
 limit divided by the square root of 3 (class 0.5S: u = 0.2887 %, U95 = 0.566 %).
 """
@@ -18,8 +18,6 @@ import numpy as np
 
 LEVEL_OF_POINT = {"facility": "facility", "ups_output": "it", "pdu_output": "it", "server_input": "it"}
 PUE_CATEGORY_OF_POINT = {"ups_output": "PUE1", "pdu_output": "PUE2", "server_input": "PUE3"}
-# 95 % coverage of a rectangular distribution: sqrt(3) x 0.95 standard uncertainties.
-RECTANGULAR_95 = math.sqrt(3.0) * 0.95
 
 
 @dataclass(frozen=True)

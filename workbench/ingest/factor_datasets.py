@@ -7,8 +7,8 @@ become ISO 3166-1 alpha-2 codes; sub-national zones keep the dataset's code (``S
 ``US-CA``, eGRID ``CAMX``). Each factor keeps the value and unit it was read in.
 
 JSON layouts are in this module; table layouts (CSV, XLSX) are in
-:mod:`workbench.ingest.factor_tables`. A file that holds something else (generation by fuel,
-hardware power, cloud prices) is rejected with what it holds.
+:mod:`workbench.ingest.factor_tables`. A file that contains something else (generation by
+fuel, hardware power, cloud prices) is rejected, and the message names what it contains.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class FactorCollector:
 
 
 def read_factor_file(path: str | Path, *, progress: Progress | None = None) -> ReadResult:
-    """Read any supported factor dataset file; raise InputRejectedError with what the file holds otherwise."""
+    """Read any supported factor dataset file; raise InputRejectedError naming what any other file contains."""
     from workbench.ingest import factor_tables
 
     path = Path(path)
@@ -135,7 +135,7 @@ def _load_json(path: Path):
 def _read_json(path: Path) -> ReadResult:
     data = _load_json(path)
     if not isinstance(data, dict) or not data:
-        raise InputRejectedError(path, "the JSON file holds no object of zones")
+        raise InputRejectedError(path, "the JSON file contains no object of zones, so it is not a factor dataset")
     sample = next(iter(data.values()))
     keys = set(sample) if isinstance(sample, dict) else set()
     if {"country_code", "emissions_intensity_gco2_per_kwh", "year"} <= keys:

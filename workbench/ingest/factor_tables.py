@@ -97,7 +97,7 @@ def _iso_column(names: list[str]) -> int | None:
 
 
 def _has_notes_row(raw) -> bool:
-    """True when the first row holds notes or units above the real header (Green Algorithms tables)."""
+    """Return True when the first row contains notes or units above the real header (Green Algorithms tables)."""
     first = [cell_text(cell) for cell in raw[0][1]]
     return bool(first) and (first[0].lower() in ("index", "variable name") or "must match" in " ".join(first).lower())
 

@@ -1,6 +1,6 @@
 """Reader for Green Button (NAESB ESPI) XML: interval readings of a utility meter.
 
-A feed is an Atom ``feed`` of ``entry`` elements whose ``content`` holds ESPI elements. The
+A feed is an Atom ``feed`` of ``entry`` elements whose ``content`` contains ESPI elements. The
 prefixes differ between writers (``espi:``, a default namespace, ``ns0:``), so elements are
 found by namespace URI. An ``IntervalBlock`` belongs to the ``MeterReading`` whose related link
 names the block's collection, and the ``MeterReading`` links to its ``ReadingType``, which gives

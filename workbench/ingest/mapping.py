@@ -1,4 +1,4 @@
-"""Column mapping: which column of a table holds what, in which unit and time zone.
+"""Column mapping: what each column of a table contains, in which unit and time zone.
 
 :func:`propose` reads the first rows of a file and proposes a :class:`Mapping`: the header
 row, each column's role and type, units from the header or a unit column, whether time stamps
@@ -70,7 +70,7 @@ class Mapping:
     """How to read one table file; every field can be overridden by the caller.
 
     Time fields: ``timezone`` is the IANA zone of stamps without an offset (None when the stamps
-    carry one), ``timestamps_mark`` is 'start' or 'end', ``end_inclusive`` says an end time such
+    carry one), ``timestamps_mark`` is 'start' or 'end', ``end_inclusive`` marks that an end time such
     as 00:14 means up to 00:15, ``date_order`` is 'ymd', 'dmy' or 'mdy' and ``excel_date_system``
     is 1900 or 1904 for stamps written as spreadsheet serial numbers. Register fields:
     ``register_rollover`` is the value at which a cumulative register returns to zero (2^bits x

@@ -1,6 +1,6 @@
 """Reader for meter data in CSV or spreadsheet form: interval energy, power samples or registers.
 
-A :class:`~workbench.ingest.mapping.Mapping` says which column holds what. Without one, a
+A :class:`~workbench.ingest.mapping.Mapping` names what each column contains. Without one, a
 mapping is proposed from the file (header row, roles, units, date order) and recorded in the
 import's options, so the same reading can be repeated. The value column decides the method:
 
@@ -71,7 +71,7 @@ def read_meter(path: str | Path, *, timezone: str | None = None, meter: str | No
     """Read one meter file into watt-hours per meter per UTC hour.
 
     ``measurement_point`` is where the meter sits (facility, ups_output, pdu_output,
-    server_input); ``timestamps_mark`` says whether a stamp is the interval's start or end.
+    server_input); ``timestamps_mark`` states whether a stamp is the interval's start or end.
     Settings in ``mapping`` take precedence over ``timestamps_mark`` and ``interval_minutes``;
     ``timezone``, ``meter``, ``unit`` and ``max_power_kw`` take precedence over the mapping.
     """

@@ -58,7 +58,7 @@ class Layout:
 class Table:
     """A header and an iterator over ``(row_number, cells)`` for the rows below it.
 
-    With several header rows, ``header`` holds each column's non-empty header cells joined by
+    With several header rows, ``header`` contains each column's non-empty header cells joined by
     ``" / "`` and ``header_parts`` the cells themselves, top row first.
     """
 

@@ -13,8 +13,8 @@ CREATE TABLE mapping_templates (
     updated_at    TEXT NOT NULL
 );
 
--- Embodied emissions of hardware products. 'embodied_basis' says which life-cycle stages the
--- value covers (manufacturing only, or all stages but use); 'value_basis' says how it was
+-- Embodied emissions of hardware products. 'embodied_basis' names which life-cycle stages the
+-- value covers (manufacturing only, or all stages but use); 'value_basis' states how it was
 -- obtained (as published, derived from published ratios, or estimated).
 CREATE TABLE hardware_library (
     id                INTEGER PRIMARY KEY,

@@ -94,9 +94,10 @@ def _shipped_hardware() -> pd.DataFrame:
 
 
 def _find_shipped(frame: pd.DataFrame, key: str) -> dict[str, Any] | None:
-    wanted = key.strip().lower()
+    key_text = key.strip().lower()
     names = (frame["manufacturer"].fillna("") + " " + frame["name"]).str.strip().str.lower()
-    match = frame[(frame["entry_key"].str.lower() == wanted) | (names == wanted) | (frame["name"].str.lower() == wanted)]
+    match = frame[(frame["entry_key"].str.lower() == key_text) | (names == key_text)
+                  | (frame["name"].str.lower() == key_text)]
     if match.empty:
         return None
     entry = match.iloc[-1].to_dict()

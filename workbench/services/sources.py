@@ -1,4 +1,4 @@
-"""What each import found: one summary per source, for the CLI's ``sources`` command and the GUI."""
+"""Summaries of imported sources (counts, UTC time span, totals) for the ``sources`` command and the GUI."""
 
 from __future__ import annotations
 
