@@ -46,6 +46,8 @@ def test_boavizta_duplicates_and_free_text_dates(tmp_path):
     frame = result.tables["hardware"]
     assert list(frame["gwp_total_kg"]) == [1710, 6270]
     assert list(frame["report_year"]) == [2019, 2021]
+    # A vendor's revised figure is a second value with its own source, not an overwrite.
+    assert list(frame["source_url"]) == ["http://a", "http://b"]
     assert frame["embodied_low_kg"].iloc[0] == pytest.approx(1710 * 0.15 * 0.8)
     assert [(p.row, p.reason.split(" (")[0]) for p in result.rejected] == [
         (3, "duplicate of row 2"), (5, "gwp_manufacturing_ratio and gwp_use_ratio are both empty, so the embodied "
