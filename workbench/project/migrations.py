@@ -47,8 +47,14 @@ def _initial_schema(conn: sqlite3.Connection) -> None:
     _execute_script(conn, script)
 
 
+def _ingest_libraries(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("migration_0002_ingest_libraries.sql").read_text("utf-8")
+    _execute_script(conn, script)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_initial_schema", _initial_schema),
+    Migration(2, "0002_ingest_libraries", _ingest_libraries),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -67,12 +67,23 @@ def load_assets(project: Project) -> list[AssetInput]:
     return result
 
 
+def location_factors(factors: pd.DataFrame) -> pd.DataFrame:
+    """Keep the location-based factors a footprint uses, one per zone, resolution and period.
+
+    Residual-mix, supplier and marginal datasets belong to other calculations. When two imported
+    datasets give the same zone, resolution and period start, the one imported later is used.
+    """
+    chosen = factors[factors["basis"] == "location"]
+    chosen = chosen.sort_values(["source_id", "id"], kind="stable")
+    return chosen.drop_duplicates(["zone", "resolution", "period_start"], keep="last").reset_index(drop=True)
+
+
 class FootprintModel:
     """A project's inputs prepared once for repeated footprint computations."""
 
     def __init__(self, project: Project) -> None:
         self.project_name = project.name
-        factors = repo.list_factors(project.conn)
+        factors = location_factors(repo.list_factors(project.conn))
         self.prepared: PreparedFootprint = prepare(load_run_inputs(project), factors, load_assets(project))
         log.info("prepared footprint model: %d runs, %d factor zones, %d assets", len(self.prepared.runs),
                  len(self.prepared.factor_tables), len(self.prepared.assets))
