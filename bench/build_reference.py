@@ -12,6 +12,7 @@ sets. Every value is synthetic and deterministic (fixed seed).
 from __future__ import annotations
 
 import argparse
+import calendar
 import json
 import sys
 import time
@@ -131,22 +132,25 @@ def _insert_assets_and_inventory(conn, rng: np.random.Generator) -> None:
         "INSERT INTO assets (source_id, source_row, item, category, quantity, acquired, in_service,"
         " embodied_co2e_kg_per_unit, embodied_source, lifetime_years, usage_rate, site_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    source = _source(conn, "instruments", "reference-instruments.csv")
+    instruments = _source(conn, "instruments", "reference-instruments.csv")
+    activities = _source(conn, "scope1", "reference-scope1.csv")
     for site_index, (site, zone, _) in enumerate(SITES):
         conn.execute("INSERT INTO site_inventory (site_id, market, boundary) VALUES (?, ?, 'operational_control')",
                      (site_index + 1, zone))
-        for month in range(12):
+        for month in range(1, 13):
+            last_day = calendar.monthrange(2025, month)[1]
             conn.execute(
-                "INSERT INTO market_instruments (source_id, source_row, instrument_id, type, market, mwh, ef_kg_per_mwh,"
-                " vintage_start, vintage_end, retired) VALUES (?, ?, ?, 'eac', ?, 150, 0, ?, ?, 1)",
-                (source, month + 2, f"{site}-go-{month + 1:02d}", zone, f"2025-{month + 1:02d}-01T00:00:00Z",
-                 f"2025-{month + 2:02d}-01T00:00:00Z" if month < 11 else "2026-01-01T00:00:00Z"))
-        conn.execute("INSERT INTO scope1_records (source_id, source_row, record_id, kind, substance, amount, unit,"
-                     " occurred, site_id) VALUES (?, 2, ?, 'fuel', 'diesel', 2000, 'L', '2025-04-01T00:00:00Z', ?)",
-                     (source, f"{site}-generator", site_index + 1))
-        conn.execute("INSERT INTO scope1_records (source_id, source_row, record_id, kind, substance, amount, unit,"
-                     " occurred, site_id) VALUES (?, 3, ?, 'refrigerant', 'R-410A', 12, 'kg', '2025-07-01T00:00:00Z',"
-                     " ?)", (source, f"{site}-chiller", site_index + 1))
+                "INSERT INTO instruments (source_id, source_row, instrument_id, type, market, mwh, ef_kg_per_mwh,"
+                " vintage_start, vintage_end, retired) VALUES (?, ?, ?, 'go', ?, 150, 0, ?, ?, 1)",
+                (instruments, month + 1, f"{site}-go-{month:02d}", zone, f"2025-{month:02d}-01",
+                 f"2025-{month:02d}-{last_day:02d}"))
+        conn.execute("INSERT INTO scope1_activities (source_id, source_row, record_id, activity, fuel, quantity, unit,"
+                     " period_start, period_end, site_id) VALUES (?, ?, ?, 'fuel', 'diesel', 2000, 'l', '2025-04-01',"
+                     " '2025-04-01', ?)", (activities, 2 * site_index + 2, f"{site}-generator", site_index + 1))
+        conn.execute("INSERT INTO scope1_activities (source_id, source_row, record_id, activity, gas, quantity, unit,"
+                     " period_start, period_end, site_id) VALUES (?, ?, ?, 'refrigerant', 'R-410A', 12, 'kg',"
+                     " '2025-07-01', '2025-07-01', ?)", (activities, 2 * site_index + 3, f"{site}-chiller",
+                                                          site_index + 1))
 
 
 def _assumption_sets(project) -> None:

@@ -175,3 +175,22 @@ def test_import_declared_runs_and_edit(cli_project, capsys, tmp_path):
     code, out, _ = run_cli(capsys, "compute", cli_project, "--model", "m", "--json")
     checks = {finding["check"] for finding in json.loads(out)["reconciliation"]}
     assert "published_total_gap" in checks
+
+
+def test_import_factor_basis_option(cli_project, capsys, tmp_path):
+    residual = tmp_path / "residual.csv"
+    residual.write_text("zone,period_start,period_end,co2e_g_per_kwh,source\nCN,2025-01-01,2025-12-31,600,test\n")
+    stated = tmp_path / "stated.csv"
+    stated.write_text("zone,year,co2e_g_per_kwh,source,basis\nCN,2025,550,test,location\n")
+
+    code, _, err = run_cli(capsys, "import", cli_project, "--kind", "factors", stated, "--factor-basis", "marginal")
+    assert code == 3
+    assert "contains location factors, but the import states the factor basis marginal" in err
+    assert run_cli(capsys, "import", cli_project, "--kind", "factors", residual, "--factor-basis",
+                   "residual_mix")[0] == 0
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--view", "inventory", "--period", "2025", "--json")
+    totals = json.loads(out)["totals"]
+    # Without instruments the whole Scope 2 electricity takes the CN residual mix.
+    assert totals["scope2_energy_kwh"] > 0.001
+    assert totals["scope2_market_co2e_kg"] == pytest.approx(totals["scope2_energy_kwh"] * 0.6)
+    assert totals["scope2_location_co2e_kg"] == pytest.approx(totals["scope2_energy_kwh"] * 0.55)

@@ -28,11 +28,17 @@ def demo_results(tmp_path_factory):
         stock = inventory.compute_inventory(project)
         sources = project.conn.execute("SELECT original_name, rows_rejected FROM sources ORDER BY id").fetchall()
         moved = counterfactuals.counterfactuals(model, footprint.result, shift_hours=12, zones=("DE",))
-    return footprint, stock, sources, moved
+        registers = {
+            "instruments": project.conn.execute(
+                "SELECT instrument_id, type, mwh, retired FROM instruments ORDER BY id").fetchall(),
+            "scope1": project.conn.execute(
+                "SELECT record_id, activity, fuel, gas, quantity, unit FROM scope1_activities ORDER BY id").fetchall(),
+            "bases": project.conn.execute("SELECT name, basis FROM factor_datasets ORDER BY id").fetchall()}
+    return footprint, stock, sources, moved, registers
 
 
 def test_demo_project_footprint(demo_results):
-    outcome, _, sources, _ = demo_results
+    outcome, _, sources, _, _ = demo_results
     runs = {run.run: run for run in outcome.result.runs}
 
     assert set(runs) == {"llm-7b-pretrain", "llm-7b-ablation", "llm-7b-eval"}
@@ -60,7 +66,7 @@ def test_demo_project_footprint(demo_results):
 
 
 def test_demo_inventory_shows_every_scope(demo_results):
-    _, outcome, _, _ = demo_results
+    _, outcome, _, _, _ = demo_results
     data = outcome.as_json()
     totals = data["totals"]
 
@@ -90,7 +96,7 @@ def test_demo_inventory_shows_every_scope(demo_results):
 
 
 def test_demo_counterfactuals_beside_footprint(demo_results):
-    outcome, _, _, moved = demo_results
+    outcome, _, _, moved, _ = demo_results
     pretrain = next(run for run in outcome.result.runs if run.run == "llm-7b-pretrain")
     shifts = [item for item in moved if item["run"] == "llm-7b-pretrain" and item["kind"] == "time_shift"]
     zones = [item for item in moved if item["run"] == "llm-7b-pretrain" and item["kind"] == "zone"]
@@ -108,3 +114,14 @@ def test_demo_counterfactuals_beside_footprint(demo_results):
     # Avoided emissions stay beside the footprint: its totals do not move.
     assert outcome.result.totals["total_co2e_kg"] == pytest.approx(sum(run.total_co2e_kg
                                                                        for run in outcome.result.runs))
+
+
+def test_demo_registers_read_by_the_register_readers(demo_results):
+    registers = demo_results[4]
+    assert registers["instruments"] == [("ppa-wind-2025", "ppa_physical", 5.0, 1),
+                                        ("go-hydro-2025", "eac_other", 3.0, 1),
+                                        ("go-spain-2025", "eac_other", 2.0, 1),
+                                        ("credits-forestry-2025", "offset", None, 1)]
+    assert registers["scope1"] == [("generator-test-2025-03", "fuel", "diesel", None, 400.0, "l"),
+                                   ("chiller-top-up-2025-06", "refrigerant", None, "R-410A", 3.5, "kg")]
+    assert registers["bases"] == [("grid-factors-2025", "location"), ("residual-mix-2025", "residual_mix")]

@@ -19,7 +19,9 @@ from workbench.errors import InputRejectedError, UsageError, WorkbenchError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_PROJECT, EXIT_VERIFY = 0, 2, 3, 4, 5
-IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "runs", "instruments", "scope1")
+IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "green-button", "instruments", "scope1",
+                "hardware-library", "runs")
+FACTOR_BASES = ("location", "residual_mix", "supplier", "marginal")
 
 
 def _print_json(value: Any) -> None:
@@ -58,7 +60,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         measurement_point=args.measurement_point, accuracy_class=args.accuracy_class,
         timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=args.max_gap,
         allow_duplicate=args.allow_duplicate, strict=args.strict, store_evidence=not args.no_evidence,
-        factor_basis=args.factor_basis)
+        mapping=args.mapping, unit=args.unit, max_power_kw=args.max_power_kw, factor_basis=args.factor_basis)
     reports = []
     with projects.open_existing(args.project) as project:
         for file in args.files:
@@ -82,6 +84,60 @@ def _print_import(report) -> None:
         print(f"  rejected: {problem.describe()}")
     if len(report.rejected) > 20:
         print(f"  ... and {len(report.rejected) - 20} more rejected rows (see the project's rejected rows)")
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from workbench.services import projects, sources
+
+    with projects.open_existing(args.project, read_only=True) as project:
+        found = sources.list_sources(project)
+    if args.json:
+        _print_json(found)
+        return EXIT_OK
+    for source in found:
+        main = sources.MAIN_TOTAL.get(source["kind"])
+        total = f"; {main} {source[main]:,.6g}" if main else ""
+        print(f"{source['source_id']:>4} {source['kind']:<17} {source['file']}: {source['rows_accepted']} accepted, "
+              f"{source['rows_rejected']} rejected, {source['start'] or '-'} to {source['end'] or '-'}{total}")
+    return EXIT_OK
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    from workbench.services import mappings, projects
+
+    if args.from_file:
+        mapping = mappings.load_file(args.from_file)
+        data = {"mapping": mapping.to_dict()}
+    elif not args.file:
+        raise UsageError("give a FILE to propose a mapping for, or --from MAPPING.json")
+    else:
+        proposal = mappings.propose_mapping(args.file, args.kind, header_row=args.header_row,
+                                            header_rows=args.header_rows, sheet=args.sheet)
+        mapping, data = proposal.mapping, proposal.as_dict()
+    if args.save:
+        with projects.open_existing(args.project) as project:
+            mappings.save_template(project, args.save, mapping)
+        data["saved_as"] = args.save
+    if args.json or not args.save:
+        _print_json(data)
+    else:
+        print(f"Saved mapping template '{args.save}' ({mapping.kind}).")
+    return EXIT_OK
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    from workbench.services import library, projects
+
+    which = tuple(args.only) if args.only else ("factors", "hardware-library")
+    with projects.open_existing(args.project) as project:
+        reports = library.load_default_library(project, which=which)
+    if args.json:
+        _print_json([report.as_dict() for report in reports])
+    elif not reports:
+        print("The default libraries are already in the project.")
+    for report in reports if not args.json else []:
+        _print_import(report)
+    return EXIT_OK
 
 
 def cmd_assumptions(args: argparse.Namespace) -> int:
@@ -348,11 +404,42 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--allow-duplicate", action="store_true", help="import a file even if it was imported before")
     imp.add_argument("--strict", action="store_true", help="reject the whole file if any row is rejected")
     imp.add_argument("--no-evidence", action="store_true", help="keep only the file's hash, not its bytes")
-    imp.add_argument("--factor-basis", default="location", choices=("location", "residual_mix", "supplier", "marginal"),
-                     help="what the factors of --kind factors are: location-based grid averages (default), residual "
-                          "mixes for market-based Scope 2, supplier rates, or marginal intensities")
+    imp.add_argument("--mapping", metavar="TEMPLATE|FILE",
+                     help="column mapping: a template saved in the project or a mapping JSON file")
+    imp.add_argument("--unit", help="unit of meter values when the file does not state it, e.g. kWh or Wh")
+    imp.add_argument("--max-power-kw", type=float, metavar="KW",
+                     help="physical power bound of a meter; intervals and register deltas above it are rejected")
+    imp.add_argument("--factor-basis", choices=FACTOR_BASES,
+                     help="basis of --kind factors datasets whose file states none (the workbench factor table "
+                          "without a basis column): location-based grid averages (the default), residual mixes for "
+                          "market-based Scope 2, supplier rates, or marginal intensities; a file whose layout or "
+                          "basis column states another basis is rejected")
     imp.add_argument("--json", action="store_true", help="print the import reports as JSON")
     imp.set_defaults(handler=cmd_import)
+
+    src = commands.add_parser("sources", help="list every imported source with its counts, time span and total")
+    src.add_argument("project", metavar="PROJECT.cwb")
+    src.add_argument("--json", action="store_true", help="print the sources as JSON")
+    src.set_defaults(handler=cmd_sources)
+
+    mpg = commands.add_parser("mapping", help="propose a column mapping for a file, or save one as a template")
+    mpg.add_argument("project", metavar="PROJECT.cwb")
+    mpg.add_argument("file", nargs="?", metavar="FILE", help="file to propose a mapping for")
+    mpg.add_argument("--kind", default="meter", help="what the file contains (default: meter)")
+    mpg.add_argument("--from", dest="from_file", metavar="MAPPING.json", help="save this mapping file instead")
+    mpg.add_argument("--save", metavar="NAME", help="save the mapping as a template named NAME in the project")
+    mpg.add_argument("--header-row", type=int, metavar="ROW", help="row number of the (first) header row")
+    mpg.add_argument("--header-rows", type=int, default=1, metavar="N", help="number of header rows (default: 1)")
+    mpg.add_argument("--sheet", help="spreadsheet sheet to read (default: the first)")
+    mpg.add_argument("--json", action="store_true", help="print the mapping as JSON")
+    mpg.set_defaults(handler=cmd_mapping)
+
+    lib = commands.add_parser("library", help="load the shipped default factor and hardware libraries")
+    lib.add_argument("project", metavar="PROJECT.cwb")
+    lib.add_argument("--only", action="append", choices=("factors", "hardware-library"),
+                     help="load only this library (repeatable)")
+    lib.add_argument("--json", action="store_true", help="print the import reports as JSON")
+    lib.set_defaults(handler=cmd_library)
 
     ass = commands.add_parser("assumptions", help="list or change an assumption set")
     ass.add_argument("project", metavar="PROJECT.cwb")

@@ -15,8 +15,11 @@ from workbench.engine.periods import Period
 from workbench.errors import UsageError
 
 FUELS = ("diesel", "natural_gas")
-GJ_PER_UNIT = {"GJ": 1.0, "MJ": 1e-3, "TJ": 1e3, "kWh": 3.6e-3, "MWh": 3.6}
-MASS_KG = {"kg": 1.0, "t": 1000.0}
+# Energy units of fuel; the therm and MMBtu use the international-table BTU (1055.05585 J).
+GJ_PER_UNIT = {"GJ": 1.0, "MJ": 1e-3, "TJ": 1e3, "kWh": 3.6e-3, "MWh": 3.6, "therm": 0.105505585,
+               "MMBtu": 1.05505585}
+MASS_KG = {"kg": 1.0, "t": 1000.0, "g": 1e-3, "lb": 0.45359237}
+LITRES_PER_UNIT = {"L": 1.0, "gal": 3.785411784}
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,13 @@ def fuel_energy_gj(fuel: str, amount: float, unit: str, a: Assumptions) -> float
     if unit in GJ_PER_UNIT:
         return amount * GJ_PER_UNIT[unit]
     if fuel == "diesel":
-        if unit == "L":
-            return amount * a.diesel_density_kg_per_l / 1000.0 * a.diesel_ncv_gj_per_t
+        if unit in LITRES_PER_UNIT:
+            return amount * LITRES_PER_UNIT[unit] * a.diesel_density_kg_per_l / 1000.0 * a.diesel_ncv_gj_per_t
         if unit in MASS_KG:
             return amount * MASS_KG[unit] / 1000.0 * a.diesel_ncv_gj_per_t
     raise UsageError(f"cannot convert {fuel} in '{unit}' to energy",
-                     hint="Give diesel in L, kg, t or an energy unit (GJ, MJ, kWh, MWh); other fuels in energy units.")
+                     hint="Give diesel in L, gal (US), kg, t or an energy unit (GJ, MJ, TJ, kWh, MWh, therm, MMBtu); "
+                          "other fuels in energy units, or give the record its own co2e_kg_per_unit.")
 
 
 def fuel_line(activity: Scope1Activity, a: Assumptions) -> Scope1Line:
@@ -112,7 +116,7 @@ def refrigerant_line(activity: Scope1Activity, a: Assumptions) -> Scope1Line:
     """Return the emissions of one refrigerant top-up, taken as the mass released."""
     if activity.unit not in MASS_KG:
         raise UsageError(f"refrigerant record {activity.activity_id}: mass in '{activity.unit}' is not supported",
-                         hint="Give refrigerant masses in kg or t.")
+                         hint=f"Give refrigerant masses in {', '.join(MASS_KG)}.")
     mass_kg = activity.amount * MASS_KG[activity.unit]
     if activity.gwp is not None:
         gwp, basis = activity.gwp, "GWP stated on the record"

@@ -1,11 +1,12 @@
-"""Repository functions for declared runs, models, sites' inventory roles, instruments and Scope 1.
+"""Repository functions for declared runs, models, sites' inventory roles and run energy for the engine.
+
+Contractual instruments and Scope 1 activities are in :mod:`workbench.project.repo_library`.
 
 Writers expect to run inside the caller's transaction; none of them commits.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
@@ -112,51 +113,3 @@ def meter_hours(conn: sqlite3.Connection) -> pd.DataFrame:
         "SELECT s.name AS site, m.name AS meter, m.measurement_point, e.hour_utc, sum(e.energy_wh) / 1000.0"
         " AS energy_kwh FROM energy_hourly e JOIN meters m ON m.id = e.meter_id LEFT JOIN sites s ON"
         " s.id = m.site_id GROUP BY m.id, e.hour_utc ORDER BY m.id, e.hour_utc", conn)
-
-
-# -- instruments and Scope 1 ---------------------------------------------------------------------
-
-INSTRUMENT_COLUMNS = ("instrument_id", "type", "label", "market", "mwh", "ef_kg_per_mwh", "vintage_start",
-                      "vintage_end", "retired", "certificate_ids_json", "criteria_json", "criteria_notes_json",
-                      "tracking_registry", "technology", "credit_co2e_kg")
-
-
-def insert_instruments(conn: sqlite3.Connection, source_id: int, frame: pd.DataFrame) -> int:
-    rows = []
-    for row in frame.to_dict("records"):
-        rows.append((source_id, row["source_row"], *(_value(row.get(name)) for name in INSTRUMENT_COLUMNS)))
-    conn.executemany(
-        f"INSERT INTO market_instruments (source_id, source_row, {', '.join(INSTRUMENT_COLUMNS)})"
-        f" VALUES (?, ?, {', '.join('?' * len(INSTRUMENT_COLUMNS))})", rows)
-    return len(rows)
-
-
-def list_instruments(conn: sqlite3.Connection) -> pd.DataFrame:
-    return pd.read_sql_query(
-        f"SELECT id, source_id, source_row, {', '.join(INSTRUMENT_COLUMNS)} FROM market_instruments ORDER BY id", conn)
-
-
-SCOPE1_COLUMNS = ("record_id", "kind", "substance", "amount", "unit", "occurred", "co2e_kg_per_unit", "gwp",
-                  "composition_json")
-
-
-def insert_scope1(conn: sqlite3.Connection, source_id: int, frame: pd.DataFrame, site_ids: dict[str, int]) -> int:
-    rows = []
-    for row in frame.to_dict("records"):
-        site = row.get("site")
-        rows.append((source_id, row["source_row"], *(_value(row.get(name)) for name in SCOPE1_COLUMNS),
-                     site_ids.get(site) if site else None))
-    conn.executemany(
-        f"INSERT INTO scope1_records (source_id, source_row, {', '.join(SCOPE1_COLUMNS)}, site_id)"
-        f" VALUES (?, ?, {', '.join('?' * len(SCOPE1_COLUMNS))}, ?)", rows)
-    return len(rows)
-
-
-def list_scope1(conn: sqlite3.Connection) -> pd.DataFrame:
-    return pd.read_sql_query(
-        f"SELECT r.id, r.source_id, r.source_row, {', '.join('r.' + c for c in SCOPE1_COLUMNS)}, s.name AS site"
-        " FROM scope1_records r LEFT JOIN sites s ON s.id = r.site_id ORDER BY r.id", conn)
-
-
-def json_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)

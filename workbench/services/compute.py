@@ -20,6 +20,7 @@ from workbench.clock import text_to_epoch
 from workbench.engine import reconcile
 from workbench.engine.assumptions import Assumptions
 from workbench.engine.embodied import AssetInput
+from workbench.engine.factors import FactorTable, factor_tables
 from workbench.engine.footprint import LEVELS, FootprintResult, PreparedFootprint, RunInput, declared_run, prepare
 from workbench.engine.periods import Period, parse_period
 from workbench.errors import NotFoundError
@@ -135,6 +136,26 @@ def load_assets(project: Project) -> list[AssetInput]:
     return result
 
 
+def factors_of_basis(factors: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """Keep the factors of one basis (a factor dataset's ``basis``), one per zone, resolution and period.
+
+    When two imported datasets of that basis give the same zone, resolution and period start, the
+    one imported later is used.
+    """
+    chosen = factors[factors["basis"] == basis]
+    chosen = chosen.sort_values(["source_id", "id"], kind="stable")
+    return chosen.drop_duplicates(["zone", "resolution", "period_start"], keep="last").reset_index(drop=True)
+
+
+def location_factors(factors: pd.DataFrame) -> pd.DataFrame:
+    """Keep the location-based factors a footprint uses (see :func:`factors_of_basis`).
+
+    Residual-mix, supplier and marginal datasets belong to the market-based Scope 2 and to
+    avoided-emissions estimates, never to a footprint.
+    """
+    return factors_of_basis(factors, "location")
+
+
 class FootprintModel:
     """A project's inputs prepared once for repeated footprint computations."""
 
@@ -143,7 +164,7 @@ class FootprintModel:
         self.factors = repo.list_factors(project.conn)
         self.sites = inventory_inputs.load_site_inputs(project)
         summary = inventory_repo.run_energy_summary(project.conn)
-        self.prepared: PreparedFootprint = prepare(load_run_inputs(project, summary), self.factors,
+        self.prepared: PreparedFootprint = prepare(load_run_inputs(project, summary), location_factors(self.factors),
                                                    load_assets(project), inventory_inputs.load_metered_pue(self.sites))
         self.run_index = {run.name: index for index, run in enumerate(self.prepared.inputs)}
         self.energy_by_source = energy_by_source(summary)
@@ -165,6 +186,10 @@ class FootprintModel:
                 raise NotFoundError(f"no runs belong to model '{model}'", hint=f"Models: {', '.join(known) or 'none'}.")
             return chosen
         return None
+
+    def basis_tables(self, basis: str) -> dict[str, FactorTable]:
+        """Return the project's factors of ``basis`` (residual_mix, marginal ...) as one table per zone."""
+        return factor_tables(factors_of_basis(self.factors, basis), basis)
 
     def compute(self, assumptions: Assumptions, period: Period | None = None,
                 selection: list[int] | None = None) -> FootprintResult:
@@ -195,7 +220,7 @@ class ComputeOutcome:
         return self.result.totals
 
     def as_json(self) -> dict[str, Any]:
-        """Return the CLI's JSON contract: project, assumption_set, view, runs, totals (keys are only ever added)."""
+        """Return the CLI's JSON object: project, assumption_set, view, runs and totals, plus added keys."""
         result = self.result
         return {
             "project": self.project,

@@ -12,7 +12,6 @@ from dataclasses import asdict
 import numpy as np
 
 from workbench.engine.assumptions import Assumptions
-from workbench.engine.factors import factor_tables
 from workbench.engine.footprint import FootprintResult
 from workbench.engine.temporal import time_shift, zone_move
 from workbench.services.compute import FootprintModel
@@ -37,7 +36,7 @@ def counterfactuals(model: FootprintModel, result: FootprintResult, *, shift_hou
     later, and of running in each of ``zones``, on average and (where a series exists) marginal factors."""
     a = result.assumptions
     average = model.prepared.factor_tables
-    marginal = factor_tables(model.factors, "marginal")
+    marginal = model.basis_tables("marginal")
     outcomes = []
     for run in result.inputs:
         index = model.run_index[run.name]

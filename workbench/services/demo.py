@@ -181,7 +181,7 @@ def build_demo_project(path: str | Path, inputs: str | Path | None = None,
             imports.import_file(project, file, imports.ImportOptions(
                 kind="factors" if kind == "residual-mix" else kind, site=SITE if kind != "runs" else None, run=run,
                 host=host, timezone=LOCAL_ZONE, meter="dc-paris-main" if kind == "meter" else None,
-                factor_basis="residual_mix" if kind == "residual-mix" else "location"))
+                factor_basis="residual_mix" if kind == "residual-mix" else None))
             progress.update((number + 1) / (len(steps) + 2), f"imported {file.name}")
         for run in RUNS:
             entities.update_run(project, run.name, kind=run.kind)

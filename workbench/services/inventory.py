@@ -14,7 +14,6 @@ from typing import Any
 from workbench import __version__
 from workbench.engine import reconcile
 from workbench.engine.assumptions import Assumptions
-from workbench.engine.factors import factor_tables
 from workbench.engine.inventory import InventoryResult, PreparedInventory
 from workbench.engine.periods import Period, parse_period
 from workbench.project.store import Project
@@ -30,7 +29,7 @@ class InventoryModel:
 
     def __init__(self, project: Project, footprint: FootprintModel | None = None) -> None:
         self.footprint = footprint or FootprintModel(project)
-        residual = factor_tables(self.footprint.factors, "residual_mix")
+        residual = self.footprint.basis_tables("residual_mix")
         self.prepared = PreparedInventory(
             self.footprint.prepared, self.footprint.sites, inventory_inputs.load_instruments(project),
             inventory_inputs.load_scope1_activities(project), residual)

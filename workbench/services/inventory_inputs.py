@@ -1,10 +1,12 @@
-"""Project-side inputs of the inventory: storing and loading declared runs, instruments and Scope 1.
+"""Project-side inputs of the inventory: declared runs, instruments, Scope 1, sites and models.
 
 Every function that turns stored rows into engine inputs is here, so the storage can change
 without touching the engine:
 
-* :func:`load_instruments` -> ``InstrumentInput`` (market-based Scope 2);
-* :func:`load_scope1_activities` -> ``Scope1Activity`` (Scope 1);
+* :func:`load_instruments` -> ``InstrumentInput`` (market-based Scope 2), from the
+  contractual instruments register (table ``instruments``);
+* :func:`load_scope1_activities` -> ``Scope1Activity`` (Scope 1), from the Scope 1 activities
+  (table ``scope1_activities``);
 * :func:`load_site_inputs` -> ``SiteInput`` (meters, market and boundary of each site);
 * :func:`load_metered_pue` -> ``MeteredPue`` (hourly PUE from a site's own meters);
 * :func:`load_declared` -> ``DeclaredEnergy`` per run.
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +30,27 @@ from workbench.engine.declared import DECLARED_LEVELS, DeclaredEnergy
 from workbench.engine.inventory_layout import BOUNDARIES, SiteInput
 from workbench.engine.run_sums import MeteredPue
 from workbench.engine.assumptions import Assumptions
-from workbench.engine.scope1 import Scope1Activity, scope1
+from workbench.engine.scope1 import Scope1Activity, fuel_energy_gj, fuel_factors, refrigerant_line
 from workbench.engine.scope2 import InstrumentInput
-from workbench.errors import InputRejectedError, NotFoundError, UsageError
+from workbench.errors import NotFoundError, RowProblem, UsageError
 from workbench.ingest.common import ReadResult
-from workbench.project import inventory_repo, repo
+from workbench.project import inventory_repo, repo, repo_library
 from workbench.project.store import Project
 
 log = logging.getLogger(__name__)
 
 IT_POINTS = tuple(POINT_CATEGORY)
+# Register types of the instruments table by the engine's place in the market-based hierarchy.
+ENGINE_INSTRUMENT_TYPES = {"rec": "eac", "go": "eac", "i_rec": "eac", "rego": "eac", "eac_other": "eac",
+                           "ppa_physical": "ppa", "ppa_virtual": "ppa", "ppa_sleeved": "ppa",
+                           "supplier_rate": "supplier", "green_tariff": "supplier", "offset": "offset"}
+# Units as the Scope 1 reader stores them (lower case) -> the engine's spelling.
+UNIT_SPELLING = {"l": "L", "litre": "L", "liter": "L", "litres": "L", "liters": "L", "gal": "gal", "gallon": "gal",
+                 "gallons": "gal", "kg": "kg", "g": "g", "t": "t", "lb": "lb", "lbs": "lb", "gj": "GJ", "mj": "MJ",
+                 "tj": "TJ", "kwh": "kWh", "mwh": "MWh", "therm": "therm", "therms": "therm", "mmbtu": "MMBtu"}
 
 
-# -- storing imported rows (called by the import service inside its transaction) ----------------
+# -- importing (called by the import service; writers run inside its transaction) ----------------
 
 def store_declared_runs(project: Project, source_id: int, path: Path, result: ReadResult, options: Any,
                         site_id: int | None) -> dict[str, float]:
@@ -63,41 +75,40 @@ def store_declared_runs(project: Project, source_id: int, path: Path, result: Re
     return {"runs": float(len(frame)), "stated_energy_kwh": float(frame["energy_kwh"].fillna(0.0).sum())}
 
 
-def store_instruments(project: Project, source_id: int, path: Path, result: ReadResult, options: Any,
-                      site_id: int | None) -> dict[str, float]:
-    frame = result.tables["instruments"]
-    inventory_repo.insert_instruments(project.conn, source_id, frame)
-    offsets = frame["type"] == "offset"
-    return {"instruments": float(len(frame)), "mwh": float(frame.loc[~offsets, "mwh"].fillna(0.0).sum()),
-            "offsets": float(offsets.sum())}
+def reject_uncomputable_scope1(path: Path, result: ReadResult) -> None:
+    """Reject Scope 1 rows the calculation has no factor, energy conversion or GWP for.
 
-
-def store_scope1(project: Project, source_id: int, path: Path, result: ReadResult, options: Any,
-                 site_id: int | None) -> dict[str, float]:
-    """Store Scope 1 records; raise InputRejectedError for a record the engine has no factor or GWP for."""
+    The default assumption set (AR6 GWPs, IPCC 2006 fuel factors) decides. A fuel row that
+    states its own factor and a refrigerant row that states its own GWP always pass.
+    """
     frame = result.tables["scope1"]
-    _check_scope1(path, frame)
-    site_ids = {name: repo.ensure_site(project.conn, name) for name in frame["site"].dropna().unique()}
-    inventory_repo.insert_scope1(project.conn, source_id, frame, site_ids)
-    return {"records": float(len(frame)), "fuel_records": float((frame["kind"] == "fuel").sum()),
-            "refrigerant_records": float((frame["kind"] == "refrigerant").sum())}
-
-
-def _check_scope1(path: Path, frame: pd.DataFrame) -> None:
-    defaults = Assumptions()
+    keep = []
     for row in frame.to_dict("records"):
-        record = Scope1Activity(row["record_id"], row["kind"], row["substance"], float(row["amount"]), row["unit"],
-                                0.0, co2e_kg_per_unit=_optional(row["co2e_kg_per_unit"]), gwp=_optional(row["gwp"]),
-                                composition=json.loads(row["composition_json"]) if row["composition_json"] else None)
+        problem = _scope1_problem(scope1_activity(row))
+        if problem is not None:
+            column, value, reason = problem
+            result.rejected.append(RowProblem(path.name, int(row["source_row"]), column, value, reason))
+        keep.append(problem is None)
+    result.tables["scope1"] = frame[keep].reset_index(drop=True)
+
+
+def _scope1_problem(activity: Scope1Activity) -> tuple[str, str, str] | None:
+    """Return (column, value, reason) when the engine cannot compute ``activity``, else None."""
+    defaults = Assumptions()
+    if activity.kind == "fuel":
+        if activity.co2e_kg_per_unit is not None:
+            return None
+        steps = (("fuel", activity.substance, lambda: fuel_factors(activity.substance, defaults)),
+                 ("unit", activity.unit, lambda: fuel_energy_gj(activity.substance, 1.0, activity.unit, defaults)))
+    else:
+        steps = (("unit", activity.unit, lambda: refrigerant_line(replace(activity, gwp=1.0), defaults)),
+                 ("gas", activity.substance, lambda: refrigerant_line(activity, defaults)))
+    for column, value, step in steps:
         try:
-            scope1([record], defaults)
+            step()
         except UsageError as exc:
-            raise InputRejectedError(path, exc.message, row=int(row["source_row"]), column="substance",
-                                     value=row["substance"], hint=exc.hint) from None
-
-
-def _optional(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
+            return column, value, str(exc)
+    return None
 
 
 # -- editing -------------------------------------------------------------------------------------
@@ -111,11 +122,12 @@ def configure_site_inventory(project: Project, site: str, *, market: str | None 
         site_id = repo.ensure_site(project.conn, site)
         current = inventory_repo.list_site_inventory(project.conn)
         row = current[current["id"] == site_id].iloc[0]
-        new_market = market if market is not None else row["market"]
+        old_market = _text(row["market"])
+        new_market = market if market is not None else old_market
         new_boundary = boundary or row["boundary"]
         inventory_repo.set_site_inventory(project.conn, site_id, market=new_market or None, boundary=new_boundary)
         project.log("configure_site_inventory", f"site:{site}",
-                    {"before": {"market": row["market"], "boundary": row["boundary"]},
+                    {"before": {"market": old_market, "boundary": row["boundary"]},
                      "after": {"market": new_market, "boundary": new_boundary}})
     log.info("site %s: market %s, boundary %s", site, new_market, new_boundary)
     return {"site": site, "market": new_market, "boundary": new_boundary}
@@ -168,36 +180,81 @@ def load_declared(project: Project) -> dict[int, DeclaredEnergy]:
 
 
 def load_instruments(project: Project) -> list[InstrumentInput]:
-    """Return the contractual instruments of the project as engine inputs."""
-    result = []
-    for row in inventory_repo.list_instruments(project.conn).to_dict("records"):
-        criteria = {int(key): bool(value) for key, value in json.loads(row["criteria_json"] or "{}").items()}
-        notes = {int(key): str(value) for key, value in json.loads(row["criteria_notes_json"] or "{}").items()}
-        mwh = row["mwh"]
-        result.append(InstrumentInput(
-            instrument_id=row["instrument_id"], type=row["type"], market=row["market"],
-            mwh=None if mwh is None or pd.isna(mwh) else float(mwh), ef_kg_per_mwh=float(row["ef_kg_per_mwh"]),
-            vintage_start_s=text_to_epoch(row["vintage_start"]), vintage_end_s=text_to_epoch(row["vintage_end"]),
-            retired=bool(row["retired"]), criteria=criteria, criteria_notes=notes,
-            certificate_ids=tuple(json.loads(row["certificate_ids_json"] or "[]")), label=row["label"],
-            technology=row["technology"],
-            credit_co2e_kg=None if pd.isna(row["credit_co2e_kg"]) else float(row["credit_co2e_kg"])))
-    return result
+    """Return the contractual instruments of the project's register as engine inputs."""
+    return [instrument_input(row) for row in repo_library.list_instruments(project.conn).to_dict("records")]
+
+
+def instrument_input(row: dict[str, Any]) -> InstrumentInput:
+    """Map one row of the instruments register to the engine's instrument.
+
+    Certificates (REC, GO, I-REC, REGO) become ``eac``, every PPA ``ppa``, supplier rates and
+    green tariffs ``supplier``. Quality criteria stated as 1 or 0 pass or fail; empty ones count
+    as not assessed. Vintage dates are whole days, so a vintage ending on a date includes it.
+    """
+    criteria = {n: bool(row[f"qc_{n}"]) for n in range(1, 9) if _present(row[f"qc_{n}"])}
+    notes = {n: str(row[f"qc_{n}_note"]) for n in range(1, 9) if _present(row[f"qc_{n}_note"])}
+    return InstrumentInput(
+        instrument_id=row["instrument_id"], type=ENGINE_INSTRUMENT_TYPES[row["type"]], market=row["market"],
+        mwh=_optional(row["mwh"]), ef_kg_per_mwh=float(row["ef_kg_per_mwh"]),
+        vintage_start_s=_bound_s(row["vintage_start"], is_end=False),
+        vintage_end_s=_bound_s(row["vintage_end"], is_end=True), retired=_retired(row), criteria=criteria,
+        criteria_notes=notes, certificate_ids=_serials(row["certificate_serials"]), label=_text(row["label"]),
+        technology=_text(row["technology"]), credit_co2e_kg=_optional(row["credit_co2e_kg"]))
+
+
+def _retired(row: dict[str, Any]) -> bool:
+    # NOTE: a register without a 'retired' flag is read as retired. A failed criterion 3 (tracked and
+    # retired for the reporting company) still excludes the instrument.
+    return bool(row["retired"]) if _present(row["retired"]) else True
+
+
+def _serials(text: Any) -> tuple[str, ...]:
+    if not _present(text):
+        return ()
+    return tuple(item.strip() for item in str(text).replace(",", ";").split(";") if item.strip())
 
 
 def load_scope1_activities(project: Project) -> list[Scope1Activity]:
-    """Return the Scope 1 records of the project as engine inputs."""
-    result = []
-    for row in inventory_repo.list_scope1(project.conn).to_dict("records"):
-        def optional(name: str) -> float | None:
-            return None if row[name] is None or pd.isna(row[name]) else float(row[name])
+    """Return the project's Scope 1 activities as engine inputs."""
+    return [scope1_activity(row) for row in repo_library.list_scope1(project.conn).to_dict("records")]
 
-        result.append(Scope1Activity(
-            activity_id=row["record_id"], kind=row["kind"], substance=row["substance"], amount=float(row["amount"]),
-            unit=row["unit"], date_s=text_to_epoch(row["occurred"]), site=row["site"],
-            co2e_kg_per_unit=optional("co2e_kg_per_unit"), gwp=optional("gwp"),
-            composition=json.loads(row["composition_json"]) if row["composition_json"] else None))
-    return result
+
+def scope1_activity(row: dict[str, Any]) -> Scope1Activity:
+    """Map one Scope 1 activity (a stored row, or a row of the reader's table) to the engine's record.
+
+    The activity is dated by its period start.
+    """
+    # NOTE: an activity whose period spans two reporting periods counts wholly in the one where it starts.
+    fuel = row["activity"] == "fuel"
+    substance = str(row["fuel"]).replace(" ", "_").replace("-", "_") if fuel else str(row["gas"])
+    unit = UNIT_SPELLING.get(str(row["unit"]).lower(), str(row["unit"]))
+    composition = row.get("composition")
+    return Scope1Activity(
+        activity_id=_text(row.get("record_id")) or f"row {int(row['source_row'])}", kind=row["activity"],
+        substance=substance, amount=float(row["quantity"]), unit=unit,
+        date_s=_bound_s(row["period_start"], is_end=False), site=_text(row.get("site")),
+        co2e_kg_per_unit=_optional(row["ef_kg_per_unit"]), gwp=_optional(row.get("gwp")),
+        composition=json.loads(composition) if _present(composition) else None)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value))
+
+
+def _optional(value: Any) -> float | None:
+    return float(value) if _present(value) else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if _present(value) and str(value) else None
+
+
+def _bound_s(text: str, *, is_end: bool) -> float:
+    """Return a stored date or UTC date-time in Unix seconds; a date as an end includes that whole day."""
+    if len(text) == 10:
+        day = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        return (day + timedelta(days=1 if is_end else 0)).timestamp()
+    return text_to_epoch(text)
 
 
 def load_site_inputs(project: Project, meters: pd.DataFrame | None = None) -> list[SiteInput]:
@@ -214,7 +271,7 @@ def load_site_inputs(project: Project, meters: pd.DataFrame | None = None) -> li
         it = it_rows.groupby("hour_utc")["energy_kwh"].sum()
         point = it_rows["measurement_point"].iloc[0] if len(it_rows) else None
         sites.append(SiteInput(
-            site=row["name"], zone=row["grid_zone"], market=row["market"], boundary=row["boundary"],
+            site=row["name"], zone=_text(row["grid_zone"]), market=_text(row["market"]), boundary=row["boundary"],
             facility_hours=facility.index.to_numpy(np.int64), facility_kwh=facility.to_numpy(float),
             it_hours=it.index.to_numpy(np.int64), it_kwh=it.to_numpy(float), it_point=point))
     return sites
