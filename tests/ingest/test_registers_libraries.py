@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 
 from workbench.errors import InputRejectedError
@@ -122,3 +125,57 @@ def test_instrument_register_missing_columns(tmp_path):
     path.write_text("id,mwh\nA,1\n")
     with pytest.raises(InputRejectedError, match="no column type, vintage_start, vintage_end, market, ef_kg_per_mwh"):
         read_instruments(path)
+
+
+def test_instrument_register_offsets_and_rates(tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_text("instrument_id,type,label,market,mwh,ef_kg_per_mwh,vintage_start,vintage_end,retired,"
+                    "certificate_ids,credit_co2e_kg\n"
+                    "go-1,eac,Hydro GOs,FR,3,,2025-01-01,2025-12-31,yes,GO-1;GO-2,\n"
+                    "rate,supplier,Utility rate,FR,,42,2025-01-01,2025-12-31,,,\n"
+                    "credits,offset,Forestry credits,FR,,,2025-01-01,2025-12-31,,,2000\n"
+                    "old-go,go,,FR,1,0,2025-01-01,2025-12-31,no,,\n"
+                    "no-rate,supplier,,FR,,,2025-01-01,2025-12-31,,,\n"
+                    "no-volume,ppa,,FR,,0,2025-01-01,2025-12-31,,,\n")
+    result = read_instruments(path)
+    frame = result.tables["instruments"].set_index("instrument_id")
+
+    assert list(frame["type"]) == ["eac_other", "supplier_rate", "offset", "go"]
+    assert frame.loc["go-1", "ef_kg_per_mwh"] == 0.0
+    assert frame.loc["go-1", "certificate_serials"] == "GO-1;GO-2"
+    assert frame.loc["go-1", "retired"] == 1
+    assert frame.loc["old-go", "retired"] == 0
+    assert pd.isna(frame.loc["rate", "mwh"])
+    assert frame.loc["rate", "ef_kg_per_mwh"] == 42.0
+    assert pd.isna(frame.loc["rate", "retired"])
+    assert frame.loc["credits", "credit_co2e_kg"] == 2000.0
+    assert frame.loc["credits", "ef_kg_per_mwh"] == 0.0
+    assert result.notes == ["1 certificate(s) or PPA(s) give no ef_kg_per_mwh and were read as zero-emission "
+                            "generation"]
+    assert [(p.row, p.column, p.reason) for p in result.rejected] == [
+        (6, "ef_kg_per_mwh", "a supplier rate needs its emission factor"),
+        (7, "mwh", "certificates and PPAs need their MWh")]
+
+
+def test_scope1_substance_gwp_and_blend(tmp_path):
+    path = tmp_path / "scope1.csv"
+    path.write_text("record_id,kind,substance,amount,unit,date,gwp,composition\n"
+                    "gen-test,fuel,Natural Gas,120,GJ,2025-03-15,,\n"
+                    "chiller,refrigerant,R-410A,3.5,kg,2025-06-10,2000,\n"
+                    "crac,refrigerant,R-407C,2,kg,2025-07-01,,HFC-32:0.23;HFC-125:0.25;HFC-134a:0.52\n"
+                    "bad-blend,refrigerant,R-407C,2,kg,2025-07-01,,HFC-32:0.5;HFC-125:0.4\n"
+                    "bad-parts,refrigerant,R-407C,2,kg,2025-07-01,,HFC-32=1\n")
+    result = read_scope1(path, site="paris")
+    frame = result.tables["scope1"].set_index("record_id")
+
+    assert list(frame.index) == ["gen-test", "chiller", "crac"]
+    assert "substance" not in frame.columns
+    assert frame.loc["gen-test", "fuel"] == "natural gas"
+    assert pd.isna(frame.loc["gen-test", "gas"])
+    assert frame.loc["chiller", "gas"] == "R-410A"
+    assert frame.loc["chiller", "gwp"] == 2000.0
+    assert json.loads(frame.loc["crac", "composition"]) == {"HFC-125": 0.25, "HFC-134a": 0.52, "HFC-32": 0.23}
+    assert frame.loc["crac", "period_start"] == "2025-07-01"
+    assert set(frame["site"]) == {"paris"}
+    assert [(p.row, p.column) for p in result.rejected] == [(5, "composition"), (6, "composition")]
+    assert result.rejected[0].reason == "mass fractions add up to 0.9, not 1"

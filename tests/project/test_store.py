@@ -26,7 +26,8 @@ def test_new_project_identity_and_format(tmp_path):
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     recorded = raw.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
     assert recorded == [(migration.version, migration.name) for migration in migrations.MIGRATIONS]
-    assert recorded[:2] == [(1, "0001_initial_schema"), (2, "0002_ingest_libraries")]
+    assert recorded == [(1, "0001_initial_schema"), (2, "0002_ingest_libraries"),
+                        (3, "0003_inventory_and_declared_runs")]
     raw.close()
 
     project = open_project(path)

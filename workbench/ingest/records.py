@@ -23,7 +23,11 @@ FALSE_WORDS = {"0", "no", "n", "false", "fail", "failed"}
 
 @dataclass(frozen=True)
 class Field:
-    """One column of a record table: its type is text, number, date, bool or choice."""
+    """One column of a record table: its type is text, number, date, bool or choice.
+
+    ``required`` makes the column mandatory, and every cell of it too unless ``empty_allowed`` is
+    set. With ``empty_allowed`` an empty cell reads as None, and the table's check decides.
+    """
 
     name: str
     type: str = "text"
@@ -34,6 +38,7 @@ class Field:
     strictly_positive: bool = False
     choices: dict[str, str] = field(default_factory=dict)
     lower: bool = False
+    empty_allowed: bool = False
 
 
 class RecordError(Exception):
@@ -88,7 +93,7 @@ def _positions(path: Path, table: Table, fields: tuple[Field, ...], mapping, wha
 def _value(spec: Field, cell, decimal_comma: bool):
     text = cell_text(cell)
     if cell is None or is_missing(text):
-        if spec.required:
+        if spec.required and not spec.empty_allowed:
             raise RecordError(spec.name, text, "value is missing")
         return None
     if spec.type == "number":

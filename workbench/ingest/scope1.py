@@ -4,11 +4,15 @@ Each row is one activity over a period: ``activity`` is fuel (generator diesel, 
 HVO ...) or refrigerant (a top-up, whose mass stands for the mass released, or a mass balance).
 ``quantity`` is in ``unit`` (a fuel in L, m3, kg, kWh, GJ or therm; a refrigerant in kg or lb).
 A factor in kgCO2e per unit may be given with its source; without one the calculation applies
-its default factors and GWP set later.
+its default factors and GWP set later. A refrigerant may state its own ``gwp`` or, for a blend,
+its ``composition`` as mass fractions (``HFC-32:0.5;HFC-125:0.5``). A ``substance`` column may
+stand for ``fuel`` and ``gas`` (the fuel of a fuel row, the gas of a refrigerant row), and
+``record_id`` names the row in the inventory's lines.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -17,15 +21,17 @@ from workbench.ingest.common import ReadResult
 from workbench.ingest.records import Field, RecordError, read_records
 from workbench.progress import Progress, no_progress
 
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 ACTIVITIES = {"fuel": "fuel", "fuel_combustion": "fuel", "combustion": "fuel", "generator": "fuel",
               "refrigerant": "refrigerant", "refrigerant_top_up": "refrigerant", "top_up": "refrigerant",
               "fugitive": "refrigerant", "leak": "refrigerant"}
-FUEL_UNITS = {"l", "litre", "liter", "litres", "liters", "m3", "kg", "t", "kwh", "mwh", "gj", "mj", "therm", "therms",
-              "gal", "gallon", "gallons", "scf", "mmbtu"}
+FUEL_UNITS = {"l", "litre", "liter", "litres", "liters", "m3", "kg", "t", "kwh", "mwh", "gj", "mj", "tj", "therm",
+              "therms", "gal", "gallon", "gallons", "scf", "mmbtu"}
 REFRIGERANT_UNITS = {"kg", "g", "lb", "lbs", "t"}
 FIELDS = (
-    Field("activity", "choice", required=True, aliases=("type", "category", "source_type"), choices=ACTIVITIES),
+    Field("record_id", aliases=("activity_id", "id")),
+    Field("activity", "choice", required=True, aliases=("type", "category", "source_type", "kind"),
+          choices=ACTIVITIES),
     Field("period_start", "date", required=True, aliases=("start", "date", "from")),
     Field("period_end", "date", aliases=("end", "to")),
     Field("quantity", "number", required=True, aliases=("amount", "volume", "mass"), strictly_positive=True),
@@ -34,7 +40,11 @@ FIELDS = (
     Field("gas", aliases=("refrigerant", "refrigerant_type", "gas_type")),
     Field("equipment", aliases=("asset", "generator", "unit_name", "system")),
     Field("method", aliases=("estimation_method",), lower=True),
-    Field("ef_kg_per_unit", "number", aliases=("emission_factor", "ef", "factor_kg_per_unit"), low=0.0),
+    Field("substance"),
+    Field("ef_kg_per_unit", "number", aliases=("emission_factor", "ef", "factor_kg_per_unit", "co2e_kg_per_unit"),
+          low=0.0),
+    Field("gwp", "number", aliases=("gwp_100", "gwp100"), low=0.0),
+    Field("composition", aliases=("blend",)),
     Field("ef_source", aliases=("factor_source",)),
     Field("description", aliases=("notes", "comment", "comments")),
     Field("site"),
@@ -52,7 +62,7 @@ def read_scope1(path: str | Path, *, site: str | None = None, mapping=None,
     for record in records:
         record["site"] = record["site"] or site
         record["period_end"] = record["period_end"] or record["period_start"]
-    frame = pd.DataFrame(records, columns=["source_row"] + [spec.name for spec in FIELDS])
+    frame = pd.DataFrame(records, columns=["source_row"] + [spec.name for spec in FIELDS if spec.name != "substance"])
     result.tables["scope1"] = frame
     if len(frame):
         result.start_utc = pd.Timestamp(frame["period_start"].min(), tz="UTC").timestamp()
@@ -62,6 +72,7 @@ def read_scope1(path: str | Path, *, site: str | None = None, mapping=None,
 
 
 def _check(record: dict) -> None:
+    _fill_substance(record)
     if record["period_end"] and record["period_end"] < record["period_start"]:
         raise RecordError("period_end", record["period_end"], "the period ends before it starts")
     if record["activity"] == "fuel":
@@ -74,3 +85,33 @@ def _check(record: dict) -> None:
             raise RecordError("gas", "", "a refrigerant activity needs the gas (such as R-410A or HFC-134a)")
         if record["unit"] not in REFRIGERANT_UNITS:
             raise RecordError("unit", record["unit"], "a refrigerant quantity is a mass (kg, g, lb or t)")
+    record["composition"] = _composition(record["composition"])
+
+
+def _fill_substance(record: dict) -> None:
+    """Let a ``substance`` cell name the fuel of a fuel row or the gas of a refrigerant row."""
+    substance = record.pop("substance")
+    if not substance:
+        return
+    if record["activity"] == "fuel":
+        record["fuel"] = record["fuel"] or substance.lower()
+    else:
+        record["gas"] = record["gas"] or substance
+
+
+def _composition(text: str | None) -> str | None:
+    """Return the mass fractions of a blend (``GAS:FRACTION;...``) as JSON text; they must add up to 1."""
+    if not text:
+        return None
+    parts = {}
+    for item in text.split(";"):
+        gas, separator, fraction = item.partition(":")
+        try:
+            parts[gas.strip()] = float(fraction)
+        except ValueError:
+            raise RecordError("composition", text, "write components as GAS:FRACTION separated by ';'") from None
+        if not separator or not gas.strip():
+            raise RecordError("composition", text, "write components as GAS:FRACTION separated by ';'")
+    if abs(sum(parts.values()) - 1.0) > 1e-6:
+        raise RecordError("composition", text, f"mass fractions add up to {sum(parts.values()):g}, not 1")
+    return json.dumps(parts, sort_keys=True)

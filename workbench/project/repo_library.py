@@ -22,9 +22,10 @@ INSTRUMENT_COLUMNS = ("instrument_id", "type", "tracking_registry", "certificate
                       "technology", "market", "country", "mwh", "vintage_start", "vintage_end", "retirement_date",
                       "retired_for", "retirement_evidence_sha256", "ef_kg_per_mwh", "gas_basis",
                       "commissioning_date", "label", "subsidized", "additional",
-                      *(f"qc_{n}" for n in range(1, 9)), *(f"qc_{n}_note" for n in range(1, 9)), "notes")
+                      *(f"qc_{n}" for n in range(1, 9)), *(f"qc_{n}_note" for n in range(1, 9)), "notes",
+                      "retired", "credit_co2e_kg")
 SCOPE1_COLUMNS = ("activity", "period_start", "period_end", "equipment", "fuel", "gas", "quantity", "unit", "method",
-                  "ef_kg_per_unit", "ef_source", "description")
+                  "ef_kg_per_unit", "ef_source", "description", "record_id", "gwp", "composition")
 
 
 # -- mapping templates ------------------------------------------------------------------------------
@@ -169,4 +170,5 @@ def source_totals(conn: sqlite3.Connection) -> dict[int, dict[str, float]]:
     add("SELECT source_id, count(*) FROM hardware_library GROUP BY source_id", "values")
     add("SELECT source_id, sum(mwh) FROM instruments GROUP BY source_id", "mwh")
     add("SELECT source_id, count(*) FROM scope1_activities GROUP BY source_id", "activities")
+    add("SELECT source_id, count(*) FROM declared_runs GROUP BY source_id", "runs")
     return totals

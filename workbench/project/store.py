@@ -227,6 +227,18 @@ def create_project(path: str | Path, name: str | None = None) -> Project:
     return project
 
 
+def _reject_unknown_steps(path: Path, conn: sqlite3.Connection) -> None:
+    unknown = migrations.unknown_steps(conn)
+    if not unknown:
+        return
+    conn.close()
+    version, name, expected = unknown[0]
+    raise ProjectFileError(path, f"records schema step {version} as '{name}', but this workbench's step {version} "
+                                 f"is '{expected or 'none'}'",
+                           hint="The file was written by a development build with another schema; build it again "
+                                "from its input files. This file was not changed.")
+
+
 def open_project(path: str | Path, *, read_only: bool = False) -> Project:
     """Open an existing project, migrating an older format forward inside one transaction.
 
@@ -260,6 +272,7 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
         raise DamagedProjectError(path, f"is damaged: {exc}",
                                   hint="Restore it from a backup or ask the sender for a new copy.") from exc
 
+    _reject_unknown_steps(path, conn)
     project = Project(path, conn, read_only=read_only)
     if user_version < migrations.CURRENT_VERSION:
         if read_only:

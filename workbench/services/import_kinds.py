@@ -1,7 +1,8 @@
-"""Import kinds beyond the first readers: Green Button XML, libraries, instruments and Scope 1.
+"""Import kinds beyond the first readers: Green Button XML, libraries, instruments, Scope 1, declared runs.
 
 :mod:`workbench.services.imports` dispatches to :func:`read` and :data:`WRITERS` for these
-kinds, and uses :func:`store_assets` and :func:`store_factors` for procurement and factor files.
+kinds, uses :func:`read_factor_file`, :func:`store_assets` and :func:`store_factors` for factor
+and procurement files, and calls :func:`check_rows` on every read before it stores anything.
 Each writer runs inside the import's transaction and returns the totals of what it stored.
 """
 
@@ -14,16 +15,18 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.errors import RowProblem
-from workbench.ingest import factor_datasets, green_button, hardware, instruments, scope1
+from workbench.errors import InputRejectedError, RowProblem, UsageError
+from workbench.ingest import declared_runs, factor_datasets, factors, green_button, hardware, instruments, scope1
 from workbench.ingest.common import ReadResult
 from workbench.progress import Progress
 from workbench.project import repo, repo_library
 from workbench.project.store import Project
+from workbench.services import inventory_inputs
 
 log = logging.getLogger(__name__)
 
-EXTRA_KINDS = ("green-button", "instruments", "scope1", "hardware-library")
+EXTRA_KINDS = ("green-button", "instruments", "scope1", "hardware-library", "runs")
+FACTOR_BASES = factors.BASES
 
 
 def default_library_files() -> dict[str, list[Path]]:
@@ -41,11 +44,39 @@ def read(path: Path, options, timezone: str | None, progress: Progress) -> ReadR
         return hardware.read_hardware_library(path, progress=progress)
     if options.kind == "instruments":
         return instruments.read_instruments(path, site=options.site, mapping=options.mapping, progress=progress)
+    if options.kind == "runs":
+        return declared_runs.read_declared_runs(path, timezone=timezone, progress=progress)
     return scope1.read_scope1(path, site=options.site, mapping=options.mapping, progress=progress)
 
 
 def read_factor_file(path: Path, options, progress: Progress) -> ReadResult:
-    return factor_datasets.read_factor_file(path, progress=progress)
+    """Read a factor dataset file; ``options.factor_basis`` sets the basis of datasets that state none."""
+    if options.factor_basis is not None and options.factor_basis not in FACTOR_BASES:
+        raise UsageError(f"unknown factor basis '{options.factor_basis}'",
+                         hint=f"Use one of: {', '.join(FACTOR_BASES)}.")
+    result = factor_datasets.read_factor_file(path, progress=progress)
+    _apply_basis(path, result, options.factor_basis)
+    return result
+
+
+def _apply_basis(path: Path, result: ReadResult, basis: str | None) -> None:
+    """Give datasets without a stated basis ``basis``; reject a file that states another one."""
+    for name, info in (result.options.get("datasets") or {}).items():
+        if info.get("basis") is None:
+            info["basis"] = basis or "location"
+        elif basis is not None and info["basis"] != basis:
+            raise InputRejectedError(path, f"dataset '{name}' contains {info['basis']} factors, but the import "
+                                           f"states the factor basis {basis}",
+                                     hint="Leave out the factor basis, because the file states its own.")
+
+
+# -- checks before storing ----------------------------------------------------------------------------
+
+def check_rows(project: Project, path: Path, result: ReadResult, options) -> None:
+    """Fill references and reject rows the calculation cannot use, before anything is stored."""
+    resolve_references(project, path, result, options)
+    if options.kind == "scope1":
+        inventory_inputs.reject_uncomputable_scope1(path, result)
 
 
 # -- references to the hardware library ---------------------------------------------------------------
@@ -153,7 +184,10 @@ def _store_instruments(project, source_id, path, result, options, site_id) -> di
     site_ids = {name: repo.ensure_site(project.conn, name) for name in frame["site"].dropna().unique()} \
         if "site" in frame else {}
     count = repo_library.insert_instruments(project.conn, source_id, frame, site_ids)
-    return {"instruments": float(count), "mwh": float(frame["mwh"].sum()) if count else 0.0}
+    offsets = frame["type"] == "offset"
+    return {"instruments": float(count), "mwh": float(frame["mwh"].sum()) if count else 0.0,
+            "offsets": float(offsets.sum()),
+            "credit_co2e_kg": float(frame.loc[offsets, "credit_co2e_kg"].sum()) if count else 0.0}
 
 
 def _store_scope1(project, source_id, path, result, options, site_id) -> dict[str, float]:
@@ -161,7 +195,9 @@ def _store_scope1(project, source_id, path, result, options, site_id) -> dict[st
     site_ids = {name: repo.ensure_site(project.conn, name) for name in frame["site"].dropna().unique()} \
         if "site" in frame else {}
     count = repo_library.insert_scope1(project.conn, source_id, frame, site_ids)
-    return {"activities": float(count)}
+    return {"activities": float(count), "fuel_activities": float((frame["activity"] == "fuel").sum()),
+            "refrigerant_activities": float((frame["activity"] == "refrigerant").sum())}
 
 
-WRITERS = {"hardware-library": _store_hardware, "instruments": _store_instruments, "scope1": _store_scope1}
+WRITERS = {"hardware-library": _store_hardware, "instruments": _store_instruments, "scope1": _store_scope1,
+           "runs": inventory_inputs.store_declared_runs}

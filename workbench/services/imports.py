@@ -51,6 +51,8 @@ class ImportOptions:
     mapping: Any = None
     unit: str | None = None
     max_power_kw: float | None = None
+    # Basis of factor datasets whose file states none; None reads them as location-based.
+    factor_basis: str | None = None
 
 
 @dataclass
@@ -128,7 +130,7 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
     if isinstance(options.mapping, str):
         options = replace(options, mapping=mappings.resolve(project, options.mapping, options.kind))
     result = _read(path, options, site["timezone"] if site else None, progress)
-    import_kinds.resolve_references(project, path, result, options)
+    import_kinds.check_rows(project, path, result, options)
     _check_usable(path, result, options)
 
     evidence = None
@@ -163,7 +165,8 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
 
 def _stated_options(options: ImportOptions) -> dict[str, Any]:
     return {"site": options.site, "run": options.run, "strict": options.strict,
-            "allow_duplicate": options.allow_duplicate}
+            "allow_duplicate": options.allow_duplicate,
+            **({"factor_basis": options.factor_basis} if options.kind == "factors" else {})}
 
 
 def _check_usable(path: Path, result: ReadResult, options: ImportOptions) -> None:

@@ -11,7 +11,7 @@ from workbench.project.store import Project
 # The total that describes each kind of source; other totals are listed too when present.
 MAIN_TOTAL = {"gpu-log": "energy_kwh", "codecarbon": "energy_kwh", "meter": "energy_kwh",
               "green-button": "energy_kwh", "procurement": "embodied_co2e_kg", "factors": "values",
-              "hardware-library": "values", "instruments": "mwh", "scope1": "activities"}
+              "hardware-library": "values", "instruments": "mwh", "scope1": "activities", "runs": "runs"}
 
 
 def list_sources(project: Project) -> list[dict[str, Any]]:
