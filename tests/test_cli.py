@@ -102,3 +102,95 @@ def test_installed_entry_point_runs():
                                check=False)
     assert completed.returncode == 0
     assert completed.stdout.startswith("carbon-workbench ")
+
+
+def test_compute_inventory_json(cli_project, capsys):
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--view", "inventory", "--period", "2025", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["view"] == "inventory"
+    assert data["period"]["label"] == "2025"
+    assert {"scope1", "scope2", "scope3", "totals", "disclosures", "reconciliation"} <= set(data)
+    assert data["scope2"]["location_based_co2e_kg"] == pytest.approx(data["totals"]["scope2_location_co2e_kg"])
+    # No residual mix and no instruments for CN: market-based falls back to the location-based figure.
+    assert data["totals"]["scope2_market_co2e_kg"] == pytest.approx(data["totals"]["scope2_location_co2e_kg"])
+    assert any("no contractual instruments and no residual mix" in note for note in data["disclosures"])
+
+
+def test_compute_inventory_text(cli_project, capsys):
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--view", "inventory")
+    assert code == 0
+    assert "Scope 2 location-based" in out
+    assert "Scope 2 market-based" in out
+    assert "Total with market-based Scope 2" in out
+
+
+def test_compute_footprint_keys_added_not_renamed(cli_project, capsys):
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--view", "footprint", "--period", "2025", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert {"project", "assumption_set", "view", "runs", "totals"} <= set(data)
+    assert {"period", "by_kind", "models", "reconciliation", "disclosures"} <= set(data)
+    assert {"measured_share", "estimated_share", "defaulted_share"} <= set(data["totals"])
+
+
+def test_compute_rejects_bad_period(cli_project, capsys):
+    code, _, err = run_cli(capsys, "compute", cli_project, "--period", "spring")
+    assert code == 2
+    assert "'spring' is not a reporting period" in err
+
+
+def test_validate_command(capsys):
+    code, out, _ = run_cli(capsys, "validate")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split() == ["case", "quantity", "expected", "computed", "tolerance", "pass"]
+    assert lines[-1].endswith("checks pass")
+    assert "llama2-model-card" in out
+    assert " NO" not in out
+    code, out, _ = run_cli(capsys, "validate", "--case", "WE10", "--json")
+    data = json.loads(out)
+    assert data["passed"] is True
+    assert {check["case"] for check in data["checks"]} == {"WE10"}
+
+
+def test_import_declared_runs_and_edit(cli_project, capsys, tmp_path):
+    runs = tmp_path / "runs.csv"
+    runs.write_text("run,start,end,site,accelerators,avg_power_w,power_basis,kind,model\n"
+                    "paper,2025-05-01,2025-05-01,lab,8,400,board,final,m\n")
+    code, out, _ = run_cli(capsys, "import", cli_project, "--kind", "runs", runs)
+    assert code == 0, out
+    assert run_cli(capsys, "site", cli_project, "lab", "--market", "CN", "--boundary", "colocation")[0] == 0
+    assert run_cli(capsys, "run", cli_project, "glasses", "--model", "m")[0] == 0
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--model", "m", "--json")
+    data = json.loads(out)
+    runs_out = {run["run"]: run for run in data["runs"]}
+    assert code == 0
+    assert set(runs_out) == {"paper", "glasses"}
+    assert runs_out["paper"]["estimated"] is True
+    assert runs_out["paper"]["gpu_energy_kwh"] == pytest.approx(8 * 24 * 0.4)
+    assert data["models"]["m"]["runs"] == 2
+    code, _, _ = run_cli(capsys, "model", cli_project, "m", "--published-t", "1.0", "--source", "card")
+    assert code == 0
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--model", "m", "--json")
+    checks = {finding["check"] for finding in json.loads(out)["reconciliation"]}
+    assert "published_total_gap" in checks
+
+
+def test_import_factor_basis_option(cli_project, capsys, tmp_path):
+    residual = tmp_path / "residual.csv"
+    residual.write_text("zone,period_start,period_end,co2e_g_per_kwh,source\nCN,2025-01-01,2025-12-31,600,test\n")
+    stated = tmp_path / "stated.csv"
+    stated.write_text("zone,year,co2e_g_per_kwh,source,basis\nCN,2025,550,test,location\n")
+
+    code, _, err = run_cli(capsys, "import", cli_project, "--kind", "factors", stated, "--factor-basis", "marginal")
+    assert code == 3
+    assert "contains location factors, but the import states the factor basis marginal" in err
+    assert run_cli(capsys, "import", cli_project, "--kind", "factors", residual, "--factor-basis",
+                   "residual_mix")[0] == 0
+    code, out, _ = run_cli(capsys, "compute", cli_project, "--view", "inventory", "--period", "2025", "--json")
+    totals = json.loads(out)["totals"]
+    # Without instruments the whole Scope 2 electricity takes the CN residual mix.
+    assert totals["scope2_energy_kwh"] > 0.001
+    assert totals["scope2_market_co2e_kg"] == pytest.approx(totals["scope2_energy_kwh"] * 0.6)
+    assert totals["scope2_location_co2e_kg"] == pytest.approx(totals["scope2_energy_kwh"] * 0.55)

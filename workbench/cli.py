@@ -1,7 +1,7 @@
 """The ``carbon-workbench`` command: the same services as the GUI, headless, with JSON output.
 
 Exit statuses: 0 success, 2 usage error, 3 input rejected, 4 project file error, 5 verification
-failed. Commands and JSON keys are only ever added, never renamed.
+or validation failed. Commands and JSON keys are only ever added, never renamed.
 """
 
 from __future__ import annotations
@@ -19,8 +19,12 @@ from workbench.errors import InputRejectedError, UsageError, WorkbenchError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_PROJECT, EXIT_VERIFY = 0, 2, 3, 4, 5
-IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "nvidia-smi-xml", "nvidia-smi-q", "dmon",
-                "dcgm", "gpu-hours-parquet", "carbontracker", "slurm", "runs", "auto")
+# The same kinds, in the same order, as workbench.services.imports.KINDS (a test checks it); kept
+# literal here so that building the parser does not import the readers.
+IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "green-button", "instruments", "scope1",
+                "hardware-library", "runs", "nvidia-smi-xml", "nvidia-smi-q", "dmon", "dcgm", "gpu-hours-parquet",
+                "carbontracker", "slurm", "auto")
+FACTOR_BASES = ("location", "residual_mix", "supplier", "marginal")
 
 
 def _print_json(value: Any) -> None:
@@ -59,6 +63,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         measurement_point=args.measurement_point, accuracy_class=args.accuracy_class,
         timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=_gap_limit(args),
         allow_duplicate=args.allow_duplicate, strict=args.strict, store_evidence=not args.no_evidence,
+        mapping=args.mapping, unit=args.unit, max_power_kw=args.max_power_kw, factor_basis=args.factor_basis,
         **_gpu_import_options(args))
     reports = []
     with projects.open_existing(args.project) as project:
@@ -135,6 +140,60 @@ def _print_import(report) -> None:
         print(f"  ... and {len(report.rejected) - 20} more rejected rows (see the project's rejected rows)")
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    from workbench.services import projects, sources
+
+    with projects.open_existing(args.project, read_only=True) as project:
+        found = sources.list_sources(project)
+    if args.json:
+        _print_json(found)
+        return EXIT_OK
+    for source in found:
+        main = sources.MAIN_TOTAL.get(source["kind"])
+        total = f"; {main} {source[main]:,.6g}" if main else ""
+        print(f"{source['source_id']:>4} {source['kind']:<17} {source['file']}: {source['rows_accepted']} accepted, "
+              f"{source['rows_rejected']} rejected, {source['start'] or '-'} to {source['end'] or '-'}{total}")
+    return EXIT_OK
+
+
+def cmd_mapping(args: argparse.Namespace) -> int:
+    from workbench.services import mappings, projects
+
+    if args.from_file:
+        mapping = mappings.load_file(args.from_file)
+        data = {"mapping": mapping.to_dict()}
+    elif not args.file:
+        raise UsageError("give a FILE to propose a mapping for, or --from MAPPING.json")
+    else:
+        proposal = mappings.propose_mapping(args.file, args.kind, header_row=args.header_row,
+                                            header_rows=args.header_rows, sheet=args.sheet)
+        mapping, data = proposal.mapping, proposal.as_dict()
+    if args.save:
+        with projects.open_existing(args.project) as project:
+            mappings.save_template(project, args.save, mapping)
+        data["saved_as"] = args.save
+    if args.json or not args.save:
+        _print_json(data)
+    else:
+        print(f"Saved mapping template '{args.save}' ({mapping.kind}).")
+    return EXIT_OK
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    from workbench.services import library, projects
+
+    which = tuple(args.only) if args.only else ("factors", "hardware-library")
+    with projects.open_existing(args.project) as project:
+        reports = library.load_default_library(project, which=which)
+    if args.json:
+        _print_json([report.as_dict() for report in reports])
+    elif not reports:
+        print("The default libraries are already in the project.")
+    for report in reports if not args.json else []:
+        _print_import(report)
+    return EXIT_OK
+
+
 def cmd_assumptions(args: argparse.Namespace) -> int:
     from workbench.services import assumptions, projects
 
@@ -170,20 +229,106 @@ def cmd_assumptions(args: argparse.Namespace) -> int:
 def cmd_compute(args: argparse.Namespace) -> int:
     from workbench.services import compute, projects
 
+    period = compute.reporting_period(args.period)
     with projects.open_existing(args.project, read_only=True) as project:
-        outcome = compute.compute_footprint(project, args.set)
-    data = outcome.as_json()
+        if args.view == "inventory":
+            from workbench.services import inventory
+
+            outcome = inventory.compute_inventory(project, args.set, period=period)
+            data = outcome.as_json()
+        else:
+            model = compute.FootprintModel(project)
+            outcome = compute.compute_footprint(project, args.set, model, period=period, run=args.run,
+                                                model_name=args.model)
+            data = outcome.as_json()
+            if args.shift_window_hours or args.compare_zone:
+                from workbench.services import counterfactuals
+
+                data["avoided_emissions"] = counterfactuals.counterfactuals(
+                    model, outcome.result, shift_hours=args.shift_window_hours or 0.0,
+                    zones=tuple(args.compare_zone or ()))
     if args.json:
         _print_json(data)
-        return EXIT_OK
-    print(f"Project '{data['project']}', assumption set '{data['assumption_set']}', view {data['view']}")
+    elif data["view"] == "inventory":
+        _print_inventory(data)
+    else:
+        _print_footprint(data)
+    return EXIT_OK
+
+
+def _print_footprint(data: dict) -> None:
+    period = f", period {data['period']['label']}" if data.get("period") else ""
+    print(f"Project '{data['project']}', assumption set '{data['assumption_set']}', view {data['view']}{period}")
     header = f"{'run':<28}{'GPU kWh':>12}{'facility kWh':>14}{'operational kg':>16}{'embodied kg':>13}{'total kg':>12}"
     print(header)
     for run in data["runs"] + [dict(data["totals"], run="TOTAL")]:
+        mark = " (estimated)" if run.get("estimated") else ""
         print(f"{run['run'][:27]:<28}{run['gpu_energy_kwh']:>12,.2f}{run['facility_energy_kwh']:>14,.2f}"
-              f"{run['operational_co2e_kg']:>16,.3f}{run['embodied_co2e_kg']:>13,.3f}{run['total_co2e_kg']:>12,.3f}")
+              f"{run['operational_co2e_kg']:>16,.3f}{run['embodied_co2e_kg']:>13,.3f}{run['total_co2e_kg']:>12,.3f}"
+              f"{mark}")
+    totals = data["totals"]
+    print(f"rests on: measured {totals['measured_share']:.1%}, estimated {totals['estimated_share']:.1%}, "
+          f"defaulted {totals['defaulted_share']:.1%}; with annual factors the operational total would change by "
+          f"{totals['annual_factor_delta_co2e_kg']:+,.3f} kg")
+    for outcome in data.get("avoided_emissions", []):
+        target = outcome.get("other_zone") or f"start within +/-{outcome.get('window_hours', 0):g} h"
+        print(f"avoided ({outcome['basis']}, {outcome['kind']}, {target}): run {outcome['run']} "
+              f"{outcome['avoided_co2e_kg']:,.3f} kg, reported separately and not deducted")
+    for finding in data["reconciliation"]:
+        if finding["severity"] in ("warning", "error"):
+            print(f"reconciliation ({finding['severity']}): {finding['subject']}: {finding['message']}")
     for warning in data["warnings"]:
         print(f"warning: {warning}")
+
+
+def _print_inventory(data: dict) -> None:
+    t = data["totals"]
+    print(f"Project '{data['project']}', assumption set '{data['assumption_set']}', view inventory, period "
+          f"{data['period']['label']} ({data['period']['start_utc']} to {data['period']['end_utc']})")
+    rows = [
+        ("Scope 1 (fuel and refrigerants, " + data["scope1"]["gwp_set"] + ")", t["scope1_co2e_kg"]),
+        ("Scope 2 location-based", t["scope2_location_co2e_kg"]),
+        ("Scope 2 market-based", t["scope2_market_co2e_kg"]),
+        ("Scope 3 category 1 (expensed hardware, cloud)", t["scope3_category_1_co2e_kg"]),
+        ("Scope 3 category 2 (capital goods)", t["scope3_category_2_co2e_kg"]),
+        ("Scope 3 category 3 (fuel and energy upstream, T&D)", t["scope3_category_3_co2e_kg"]),
+        ("Total with location-based Scope 2", t["total_location_based_co2e_kg"]),
+        ("Total with market-based Scope 2", t["total_market_based_co2e_kg"]),
+    ]
+    for label, value in rows:
+        print(f"  {label:<52}{value / 1000:>14,.4f} tCO2e")
+    print(f"  {'Scope 2 electricity':<52}{t['scope2_energy_kwh'] / 1000:>14,.4f} MWh")
+    if t["offsets_co2e_kg"]:
+        print(f"  {'Offsets (reported separately, not deducted)':<52}{t['offsets_co2e_kg'] / 1000:>14,.4f} tCO2e")
+    for note in data["disclosures"]:
+        print(f"note: {note}")
+    for finding in data["reconciliation"]:
+        if finding["severity"] != "ok":
+            print(f"reconciliation ({finding['severity']}): {finding['subject']}: {finding['message']}")
+    for warning in data["warnings"]:
+        print(f"warning: {warning}")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from workbench.services import validation
+
+    report = validation.run_validation(args.case or None)
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        print(validation.format_table(report))
+    return EXIT_OK if report.passed else EXIT_VERIFY
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from workbench.services import inventory_inputs, projects
+
+    co2e_kg = None if args.published_t is None else args.published_t * 1000.0
+    with projects.open_existing(args.project) as project:
+        inventory_inputs.set_published_total(project, args.name, co2e_kg=co2e_kg,
+                                             accelerator_hours=args.published_accelerator_hours,
+                                             source=args.source or "")
+    print(f"Model {args.name}: published total recorded.")
     return EXIT_OK
 
 
@@ -253,8 +398,15 @@ def cmd_site(args: argparse.Namespace) -> int:
     with projects.open_existing(args.project) as project:
         site = entities.configure_site(project, args.name, grid_zone=args.zone, timezone=args.timezone,
                                        pue_category=args.pue_category)
+        if args.market is not None or args.boundary is not None:
+            from workbench.services import inventory_inputs
+
+            site.update(inventory_inputs.configure_site_inventory(project, args.name, market=args.market,
+                                                                  boundary=args.boundary))
     print(f"Site {site['name']}: grid zone {site['grid_zone'] or '-'}, time zone {site['timezone'] or '-'}, "
-          f"PUE category {site['pue_category'] or '-'}")
+          f"PUE category {site['pue_category'] or '-'}"
+          + (f", market {site.get('market') or site['grid_zone'] or '-'}, boundary {site['boundary']}"
+             if "boundary" in site else ""))
     return EXIT_OK
 
 
@@ -263,6 +415,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     with projects.open_existing(args.project) as project:
         entities.update_run(project, args.name, kind=args.kind, site=args.site)
+        if args.model is not None:
+            from workbench.services import inventory_inputs
+
+            inventory_inputs.assign_model(project, args.name, args.model)
     print(f"Run {args.name} updated.")
     return EXIT_OK
 
@@ -327,6 +483,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--allow-duplicate", action="store_true", help="import a file even if it was imported before")
     imp.add_argument("--strict", action="store_true", help="reject the whole file if any row is rejected")
     imp.add_argument("--no-evidence", action="store_true", help="keep only the file's hash, not its bytes")
+    imp.add_argument("--mapping", metavar="TEMPLATE|FILE",
+                     help="column mapping: a template saved in the project or a mapping JSON file")
+    imp.add_argument("--unit", help="unit of meter values when the file does not state it, e.g. kWh or Wh")
+    imp.add_argument("--max-power-kw", type=float, metavar="KW",
+                     help="physical power bound of a meter; intervals and register deltas above it are rejected")
+    imp.add_argument("--factor-basis", choices=FACTOR_BASES,
+                     help="basis of --kind factors datasets whose file states none (the workbench factor table "
+                          "without a basis column): location-based grid averages (the default), residual mixes for "
+                          "market-based Scope 2, supplier rates, or marginal intensities; a file whose layout or "
+                          "basis column states another basis is rejected")
     imp.add_argument("--json", action="store_true", help="print the import reports as JSON")
     imp.set_defaults(handler=cmd_import)
 
@@ -335,6 +501,30 @@ def build_parser() -> argparse.ArgumentParser:
     gph.add_argument("--out", metavar="FILE.parquet", help="write every stored GPU-hour to this Parquet file")
     gph.add_argument("--json", action="store_true", help="print the per-run summary as JSON")
     gph.set_defaults(handler=cmd_gpu_hours)
+
+    src = commands.add_parser("sources", help="list every imported source with its counts, time span and total")
+    src.add_argument("project", metavar="PROJECT.cwb")
+    src.add_argument("--json", action="store_true", help="print the sources as JSON")
+    src.set_defaults(handler=cmd_sources)
+
+    mpg = commands.add_parser("mapping", help="propose a column mapping for a file, or save one as a template")
+    mpg.add_argument("project", metavar="PROJECT.cwb")
+    mpg.add_argument("file", nargs="?", metavar="FILE", help="file to propose a mapping for")
+    mpg.add_argument("--kind", default="meter", help="what the file contains (default: meter)")
+    mpg.add_argument("--from", dest="from_file", metavar="MAPPING.json", help="save this mapping file instead")
+    mpg.add_argument("--save", metavar="NAME", help="save the mapping as a template named NAME in the project")
+    mpg.add_argument("--header-row", type=int, metavar="ROW", help="row number of the (first) header row")
+    mpg.add_argument("--header-rows", type=int, default=1, metavar="N", help="number of header rows (default: 1)")
+    mpg.add_argument("--sheet", help="spreadsheet sheet to read (default: the first)")
+    mpg.add_argument("--json", action="store_true", help="print the mapping as JSON")
+    mpg.set_defaults(handler=cmd_mapping)
+
+    lib = commands.add_parser("library", help="load the shipped default factor and hardware libraries")
+    lib.add_argument("project", metavar="PROJECT.cwb")
+    lib.add_argument("--only", action="append", choices=("factors", "hardware-library"),
+                     help="load only this library (repeatable)")
+    lib.add_argument("--json", action="store_true", help="print the import reports as JSON")
+    lib.set_defaults(handler=cmd_library)
 
     ass = commands.add_parser("assumptions", help="list or change an assumption set")
     ass.add_argument("project", metavar="PROJECT.cwb")
@@ -345,11 +535,39 @@ def build_parser() -> argparse.ArgumentParser:
     ass.add_argument("values", nargs="*", metavar="KEY=VALUE")
     ass.set_defaults(handler=cmd_assumptions)
 
-    com = commands.add_parser("compute", help="compute the footprint of every run")
+    com = commands.add_parser("compute", help="compute the footprint of runs or the inventory of a period")
     com.add_argument("project", metavar="PROJECT.cwb")
     com.add_argument("--set", default="baseline", help="assumption set (default: baseline)")
+    com.add_argument("--view", default="footprint", choices=("footprint", "inventory"),
+                     help="footprint of runs (SCI-style, amortized embodied) or inventory of a reporting period "
+                          "(GHG Protocol scopes); the two are never added together (default: footprint)")
+    com.add_argument("--period", help="reporting period in UTC: a year (2025), a month (2025-03), a day "
+                                      "(2025-03-01) or START/END with an inclusive end date; the footprint "
+                                      "counts only the runs' hours in it; the inventory defaults to the year of "
+                                      "the latest data")
+    com.add_argument("--run", help="footprint of this run only")
+    com.add_argument("--model", help="footprint of the runs of this model only")
+    com.add_argument("--shift-window-hours", type=float, metavar="HOURS",
+                     help="also report avoided emissions had each run started up to HOURS earlier or later")
+    com.add_argument("--compare-zone", action="append", metavar="ZONE",
+                     help="also report avoided emissions had each run used grid zone ZONE (repeatable)")
     com.add_argument("--json", action="store_true", help="print one JSON object")
     com.set_defaults(handler=cmd_compute)
+
+    val = commands.add_parser("validate", help="recompute the worked examples and published footprints and "
+                                               "compare them with their expected values")
+    val.add_argument("--case", action="append", metavar="ID", help="run only this case, e.g. WE1 (repeatable)")
+    val.add_argument("--json", action="store_true", help="print the checks as JSON")
+    val.set_defaults(handler=cmd_validate)
+
+    mod = commands.add_parser("model", help="record the total a model card or paper publishes for a model")
+    mod.add_argument("project", metavar="PROJECT.cwb")
+    mod.add_argument("name", metavar="MODEL")
+    mod.add_argument("--published-t", type=float, metavar="TCO2E", help="published emissions in tCO2e")
+    mod.add_argument("--published-accelerator-hours", type=float, metavar="HOURS",
+                     help="published accelerator-hours (GPU-hours)")
+    mod.add_argument("--source", help="the model card or paper, with its table")
+    mod.set_defaults(handler=cmd_model)
 
     exp = commands.add_parser("export", help="export a report as XLSX or PDF, optionally signed")
     exp.add_argument("project", metavar="PROJECT.cwb")
@@ -384,13 +602,19 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_argument("--timezone", help="IANA time zone of the site, e.g. Europe/Paris")
     site.add_argument("--pue-category", choices=("PUE1", "PUE2", "PUE3"),
                       help="where the site's PUE measures IT energy")
+    site.add_argument("--market", help="electricity market of the site's contractual instruments and residual mix "
+                                       "(default: its grid zone)")
+    site.add_argument("--boundary", choices=("operational_control", "colocation", "cloud"),
+                      help="how the site enters the inventory: its electricity in Scope 2 (operational control, "
+                           "colocation) or in Scope 3 category 1 (cloud)")
     site.set_defaults(handler=cmd_site)
 
-    run = commands.add_parser("run", help="change a run's kind or site")
+    run = commands.add_parser("run", help="change a run's kind, site or model")
     run.add_argument("project", metavar="PROJECT.cwb")
     run.add_argument("name", metavar="RUN")
     run.add_argument("--kind", choices=("final", "experiment", "failed", "evaluation"))
     run.add_argument("--site")
+    run.add_argument("--model", help="put the run into this model (a set of runs); an empty value removes it")
     run.set_defaults(handler=cmd_run)
     return parser
 

@@ -145,3 +145,26 @@ class MissingFactorError(WorkbenchError):
     """No emission factor covers some energy; the result would be incomplete."""
 
     exit_code = 3
+
+
+class CrossViewError(UsageError):
+    """Figures of the inventory view and the footprint view were about to be added together.
+
+    The two views differ in boundary, allocation and embodied treatment, so their sum means
+    nothing; compare them in a reconciliation table instead.
+    """
+
+    def __init__(self, views: tuple[str, ...], operation: str = "add") -> None:
+        self.views = views
+        super().__init__(f"cannot {operation} figures of the {' and '.join(views)} views",
+                         hint="Inventory and footprint figures are never added; compute one view, or "
+                              "compare the two side by side.")
+
+
+class FacilityOverheadError(UsageError):
+    """PUE was requested for energy that already includes the facility overhead."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} is already facility-level energy (it includes cooling and power "
+                         "distribution overhead), so PUE cannot be applied to it again",
+                         hint="Pass facility-level energy without a PUE, or pass IT or node energy with the PUE.")

@@ -192,3 +192,17 @@ def test_file_without_power_column_rejected(tmp_path):
     path = write_log(tmp_path, ["2025-01-01T00:00:00Z, 0, x"], header="timestamp, index, uuid")
     with pytest.raises(InputRejectedError, match="no power column"):
         read_query_csv(path)
+
+
+def test_autumn_fold_with_several_gpus_per_stamp(tmp_path):
+    # Two GPUs log the same local stamp: the second GPU's row is not the second occurrence.
+    rows = []
+    for stamp in ("02:30:00", "02:59:00", "02:00:00"):
+        rows.append(f"2025/10/26 {stamp}.000, 0, {UUIDS[0]}, 100 W")
+        rows.append(f"2025/10/26 {stamp}.000, 1, {UUIDS[1]}, 100 W")
+    result = read_query_csv(write_log(tmp_path, rows), timezone="Europe/Paris", max_gap_s=7200)
+    energy = result.tables["energy"]
+    assert result.rejected == []
+    assert result.start_utc == datetime.fromisoformat("2025-10-26T00:30:00+00:00").timestamp()
+    # 00:30 -> 00:59 -> 01:00 UTC per GPU: 30 minutes at 100 W each.
+    assert energy.groupby("device_key")["energy_wh"].sum().tolist() == pytest.approx([50.0, 50.0])

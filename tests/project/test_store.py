@@ -25,7 +25,9 @@ def test_new_project_identity_and_format(tmp_path):
     assert raw.execute("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     recorded = raw.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-    assert recorded == [(1, "0001_initial_schema"), (2, "0002_gpu_hours_jobs_allocations")]
+    assert recorded == [(migration.version, migration.name) for migration in migrations.MIGRATIONS]
+    assert recorded == [(1, "0001_initial_schema"), (2, "0002_ingest_libraries"),
+                        (3, "0003_inventory_and_declared_runs"), (4, "0004_gpu_hours_jobs_allocations")]
     raw.close()
 
     project = open_project(path)
@@ -124,3 +126,14 @@ def test_read_only_project_refuses_writes(tmp_path):
     with pytest.raises(ProjectFileError, match="read-only"):
         with project.transaction():
             pass
+
+
+def test_project_held_open_elsewhere_can_be_opened(tmp_path):
+    path = tmp_path / "p.cwb"
+    writer = create_project(path, "held open")
+    with writer.transaction():
+        writer.conn.execute("INSERT INTO sites (name) VALUES ('in the wal only')")
+    reader = open_project(path, read_only=True)
+    assert reader.conn.execute("SELECT name FROM sites").fetchall() == [("in the wal only",)]
+    reader.close()
+    writer.close()

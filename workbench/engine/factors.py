@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 # Coarsest first: finer resolutions are painted over coarser ones.
 RESOLUTION_ORDER = ("annual", "other", "monthly", "daily", "hourly")
+# Factor bases: location-based grid averages, residual mixes (market-based Scope 2), supplier
+# rates, and marginal intensities (for avoided-emissions estimates, never for Scope 2 totals).
+BASES = ("location", "residual_mix", "supplier", "marginal")
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,19 @@ class MatchedFactors:
     factor_id: np.ndarray
 
 
-def match_hours(table: FactorTable | None, hours: np.ndarray) -> MatchedFactors:
-    """Return, for each hour start in ``hours``, the finest factor of ``table`` covering it."""
+def match_hours(table: FactorTable | None, hours: np.ndarray,
+                resolutions: tuple[str, ...] = RESOLUTION_ORDER) -> MatchedFactors:
+    """Return, for each hour start in ``hours``, the finest factor of ``table`` covering it.
+
+    ``resolutions`` limits the match to some resolutions, coarsest first.
+    """
     values = np.full(len(hours), np.nan)
     resolution = np.full(len(hours), "", dtype=object)
     ids = np.full(len(hours), -1, dtype=np.int64)
     if table is None or len(hours) == 0:
         return MatchedFactors(values, resolution, ids)
 
-    for name in RESOLUTION_ORDER:
+    for name in resolutions:
         chosen = table.resolution == name
         if not chosen.any():
             continue
@@ -58,3 +66,24 @@ def match_hours(table: FactorTable | None, hours: np.ndarray) -> MatchedFactors:
         resolution[inside] = name
         ids[inside] = table.factor_id[chosen][order][index[inside]]
     return MatchedFactors(values, resolution, ids)
+
+
+def factor_tables(factor_rows: pd.DataFrame, basis: str = "location") -> dict[str, FactorTable]:
+    """Build one FactorTable per zone from rows of one ``basis``.
+
+    ``factor_rows`` has columns id, zone, period_start, period_end, resolution, co2e_g_per_kwh
+    and optionally basis; rows without a basis column count as location-based.
+    """
+    if basis not in BASES:
+        raise ValueError(f"unknown factor basis {basis!r}; expected one of {BASES}")
+    if "basis" in factor_rows:
+        factor_rows = factor_rows[factor_rows["basis"] == basis]
+    elif basis != "location":
+        return {}
+    tables = {}
+    for zone, rows in factor_rows.groupby("zone"):
+        tables[str(zone)] = FactorTable(
+            zone=str(zone), period_start=rows["period_start"].to_numpy(np.int64),
+            period_end=rows["period_end"].to_numpy(np.int64), resolution=rows["resolution"].to_numpy(object),
+            g_per_kwh=rows["co2e_g_per_kwh"].to_numpy(float), factor_id=rows["id"].to_numpy(np.int64))
+    return tables

@@ -23,7 +23,7 @@ import pandas as pd
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, is_missing, normalize_column, resolve_timezone
 from workbench.ingest.integrate import HOUR_S
-from workbench.ingest.tables import cell_text, is_blank_row, open_table
+from workbench.ingest.tables import Layout, cell_text, is_blank_row, open_table
 from workbench.ingest.timeparse import NaiveTimeError, parse_utc_seconds
 from workbench.progress import Progress, no_progress
 
@@ -64,7 +64,9 @@ def read_emissions_csv(path: str | Path, *, timezone: str | None = None, run: st
     path = Path(path)
     progress = progress or no_progress("Import")
     zone = resolve_timezone(timezone)
-    table = open_table(path)
+    # CodeCarbon writes through pandas, always with '.' decimals: a row wider than the header is a
+    # pandas index or two glued records, which _collect_rows explains row by row.
+    table = open_table(path, layout=Layout(decimal="."))
     names = [normalize_column(name) for name in table.header]
     missing = [name for name in REQUIRED if name not in names]
     if missing:

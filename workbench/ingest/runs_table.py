@@ -3,9 +3,9 @@
 Columns, matched by name in any order: ``run`` (required), ``start`` and ``end`` (required, ISO
 8601; naive times take the declared zone; the end is exclusive), ``host``, ``gpus`` (GPU indexes
 on that host: ``0-3,6``, or empty / ``all`` for every GPU of the host), ``gpu_uuid`` (one or
-more UUIDs separated by ``;`` or spaces; it takes the place of host and gpus) and ``kind``
-(final, experiment, failed, evaluation). A row without ``host`` or ``gpu_uuid`` cannot name
-any GPU and is rejected.
+more UUIDs separated by ``;`` or spaces; it takes the place of host and gpus), ``kind``
+(final, experiment, failed, evaluation) and ``site`` (else the import's site). A row without
+``host`` or ``gpu_uuid`` cannot name any GPU and is rejected.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, is_missing, normalize_column, resolve_timezone
-from workbench.ingest.tables import cell_text, is_blank_row, open_table
+from workbench.ingest.tables import Table, cell_text, is_blank_row, open_table
 from workbench.ingest.timeparse import NaiveTimeError, parse_utc_seconds
 from workbench.progress import Progress, no_progress
 
@@ -27,17 +27,27 @@ log = logging.getLogger(__name__)
 IMPORTER_VERSION = "1"
 REQUIRED = ("run", "start", "end")
 RUN_KINDS = ("final", "experiment", "failed", "evaluation")
+GPU_COLUMNS = ("host", "gpus", "gpu_uuid")
 _ALIASES = {"uuid": "gpu_uuid", "gpu_uuids": "gpu_uuid", "hostname": "host", "node": "host", "gpu": "gpus",
             "gpu_index": "gpus", "start_utc": "start", "end_utc": "end", "run_name": "run"}
 _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 
-def read_runs_table(path: str | Path, *, timezone: str | None = None, progress: Progress | None = None) -> ReadResult:
-    """Read run allocations (run x GPU set x time window) from a table."""
+def column_names(header: list[str]) -> list[str]:
+    """Return the header's column names as this reader knows them (aliases resolved)."""
+    return [_ALIASES.get(normalize_column(name), normalize_column(name)) for name in header]
+
+
+def read_runs_table(path: str | Path, *, timezone: str | None = None, progress: Progress | None = None,
+                    table: Table | None = None) -> ReadResult:
+    """Read run allocations (run x GPU set x time window) from a table.
+
+    ``table`` is the file already opened, with only the rows this reader is to read.
+    """
     path = Path(path)
     progress = progress or no_progress("Import")
-    table = open_table(path)
-    names = [_ALIASES.get(normalize_column(name), normalize_column(name)) for name in table.header]
+    table = table or open_table(path)
+    names = column_names(table.header)
     missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise InputRejectedError(path, f"not a runs table: no column {', '.join(missing)}", row=table.header_row,
@@ -51,8 +61,8 @@ def read_runs_table(path: str | Path, *, timezone: str | None = None, progress: 
         result.rows_read += 1
         values = {name: cell_text(cells[index]) if index < len(cells) else "" for index, name in enumerate(names)}
         rows.extend(_allocations(path, number, values, result))
-    frame = pd.DataFrame(rows, columns=["run", "kind", "source_row", "host", "gpu_index", "gpu_uuid", "start_text",
-                                        "end_text"])
+    frame = pd.DataFrame(rows, columns=["run", "kind", "site", "source_row", "host", "gpu_index", "gpu_uuid",
+                                        "start_text", "end_text"])
     result.tables["allocations"] = _times(path, frame, timezone, result)
     good = result.tables["allocations"]
     if len(good):
@@ -63,8 +73,8 @@ def read_runs_table(path: str | Path, *, timezone: str | None = None, progress: 
 
 def _allocations(path: Path, number: int, values: dict[str, str], result: ReadResult) -> list[dict]:
     run, kind = values.get("run", "").strip(), values.get("kind", "").strip().lower() or None
-    base = {"run": run, "kind": kind, "source_row": number, "start_text": values["start"].strip(),
-            "end_text": values["end"].strip()}
+    base = {"run": run, "kind": kind, "site": values.get("site", "").strip() or None, "source_row": number,
+            "start_text": values["start"].strip(), "end_text": values["end"].strip()}
     if not run:
         result.rejected.append(RowProblem(path.name, number, "run", "", "the run name is missing"))
         return []

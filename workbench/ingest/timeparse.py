@@ -3,11 +3,11 @@
 Forms handled: ISO 8601 with or without an offset (``2025-09-08T17:26:50+08:00``), the
 nvidia-smi form ``2026/07/14 08:12:53.353``, the C ``ctime`` form of ``nvidia-smi -q``
 (``Thu Aug  6 01:03:40 2026``, local time), and Unix epoch seconds (integer or fractional) or
-milliseconds. A time
-without an offset takes the zone the user declared. In the autumn fold, an ambiguous local time
-is read as the first (daylight) occurrence until the file has already passed it, and as the
-second (standard) one after that, which is right for logs written in time order. A local time
-inside the spring gap does not exist and is rejected.
+milliseconds. A time without an offset takes the zone the user declared. In the autumn fold, an
+ambiguous local time is read as the first (daylight) occurrence until the file has already
+passed it (or, for one meter's series, repeated it), and as the second (standard) one after
+that. That is right for logs written in time order. A local time inside the spring gap does not
+exist and is rejected.
 """
 
 from __future__ import annotations
@@ -30,10 +30,16 @@ class NaiveTimeError(ValueError):
 
 @dataclass
 class FoldState:
-    """Carries the latest local time seen, across the chunks of one file."""
+    """Carries the latest local time seen, across the chunks of one file.
+
+    ``repeat_is_second`` is for one series per call (a meter): there a stamp equal to an earlier
+    one is the next interval, so an hourly file's repeated 02:00 is the standard-time hour. Logs
+    that interleave several devices at one stamp (nvidia-smi) leave it False.
+    """
 
     max_naive_ns: int = np.iinfo(np.int64).min
     naive_seen: bool = False
+    repeat_is_second: bool = False
 
 
 def parse_utc_seconds(texts: pd.Series, tz: ZoneInfo | None, state: FoldState | None = None
@@ -94,8 +100,9 @@ def localize_naive(parsed: pd.Series, tz: ZoneInfo, state: FoldState, reasons: d
                    positions: np.ndarray) -> np.ndarray:
     """Convert naive local date-times to UTC seconds in ``tz``, in file order.
 
-    An ambiguous local time is the first occurrence until a later local time was seen, then the
-    second. A time in the spring gap gets NaN and a reason under its entry of ``positions``.
+    An ambiguous local time is the first occurrence until a later local time was seen (or, with
+    ``state.repeat_is_second``, the same one), then the second. A time in the spring gap gets NaN
+    and a reason under its entry of ``positions``.
     """
     naive_ns = parsed.to_numpy(dtype="datetime64[ns]")
     valid = ~np.isnat(naive_ns)
@@ -114,7 +121,10 @@ def localize_naive(parsed: pd.Series, tz: ZoneInfo, state: FoldState, reasons: d
     running_max = np.maximum.accumulate(np.concatenate(([state.max_naive_ns], local_ns)))[:-1]
     state.max_naive_ns = int(max(state.max_naive_ns, local_ns.max()))
     ambiguous = first_s != second_s
-    second_pass = ambiguous & (running_max > local_ns)
+    if state.repeat_is_second:
+        second_pass = ambiguous & (running_max >= local_ns)
+    else:
+        second_pass = ambiguous & (running_max > local_ns)
     chosen = np.where(second_pass, second_s, first_s)
 
     gap = np.isnan(first_s)

@@ -1,7 +1,8 @@
 """Repository functions for GPU telemetry per device-hour, Slurm jobs and run allocations.
 
 Writers run inside the caller's transaction and insert whole frames with ``executemany``; no
-row is written sample by sample. Run attribution is the ``run_gpu_hours`` view, so it follows
+row is written sample by sample. Run attribution is the ``run_gpu_hours`` view (one row per
+allocation, GPU and hour) and ``run_device_hours`` (one per run, GPU and hour), so it follows
 every new import of telemetry or allocations without a recompute step.
 """
 
@@ -76,15 +77,6 @@ def insert_allocations(conn: sqlite3.Connection, source_id: int, allocations: pd
     return _insert(conn, "run_allocations", frame, ALLOCATION_COLUMNS)
 
 
-def attributed_energy(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Energy the allocations attribute to runs, per run, device and hour, at the GPU board level."""
-    return pd.read_sql_query(
-        "SELECT run_id, device_id, hour_utc, sum(energy_wh * share) AS energy_wh,"
-        " sum(idle_energy_wh * share) AS idle_energy_wh, min(coverage) AS coverage,"
-        " sum(gap_seconds * overlap) AS gap_seconds, max(quality) AS quality, max(share) AS share"
-        " FROM run_gpu_hours GROUP BY run_id, device_id, hour_utc ORDER BY run_id, hour_utc, device_id", conn)
-
-
 def run_gpu_summary(conn: sqlite3.Connection) -> pd.DataFrame:
     """Per run: GPU energy and idle energy from telemetry, with how much of it is measured.
 
@@ -96,7 +88,7 @@ def run_gpu_summary(conn: sqlite3.Connection) -> pd.DataFrame:
         "WITH rows AS ("
         "  SELECT run_id, device_id, hour_utc, energy_wh * share AS energy_wh, idle_energy_wh * share AS idle_wh,"
         "         quality, CASE WHEN share < 1.0 THEN energy_wh * share ELSE 0 END AS estimated_wh,"
-        "         'allocation' AS attributed_by FROM run_gpu_hours"
+        "         'allocation' AS attributed_by FROM run_device_hours"
         "  UNION ALL"
         "  SELECT run_id, device_id, hour_utc, energy_wh, idle_energy_wh, quality, 0, 'file'"
         "  FROM gpu_hours WHERE run_id IS NOT NULL)"

@@ -47,17 +47,41 @@ def _initial_schema(conn: sqlite3.Connection) -> None:
     _execute_script(conn, script)
 
 
+def _ingest_libraries(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("migration_0002_ingest_libraries.sql").read_text("utf-8")
+    _execute_script(conn, script)
+
+
+def _inventory_and_declared_runs(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("migration_0003_inventory.sql").read_text("utf-8")
+    _execute_script(conn, script)
+
+
 def _gpu_attribution(conn: sqlite3.Connection) -> None:
-    script = resources.files("workbench.project").joinpath("schema_gpu_attribution.sql").read_text("utf-8")
+    script = resources.files("workbench.project").joinpath("migration_0004_gpu_attribution.sql").read_text("utf-8")
     _execute_script(conn, script)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_initial_schema", _initial_schema),
-    Migration(2, "0002_gpu_hours_jobs_allocations", _gpu_attribution),
+    Migration(2, "0002_ingest_libraries", _ingest_libraries),
+    Migration(3, "0003_inventory_and_declared_runs", _inventory_and_declared_runs),
+    Migration(4, "0004_gpu_hours_jobs_allocations", _gpu_attribution),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+def unknown_steps(conn: sqlite3.Connection) -> list[tuple[int, str, str | None]]:
+    """Return (version, recorded name, expected name) for every recorded step this workbench does not know.
+
+    A file written by a development build may record another schema under a known version
+    number, so upgrading it would apply later steps to tables that are not there.
+    """
+    expected = {migration.version: migration.name for migration in MIGRATIONS}
+    recorded = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    return [(int(version), name, expected.get(int(version))) for version, name in recorded
+            if expected.get(int(version)) != name]
 
 
 def pending(current_version: int) -> list[Migration]:

@@ -228,33 +228,6 @@ def list_sites(conn: sqlite3.Connection) -> pd.DataFrame:
     return pd.read_sql_query("SELECT id, name, grid_zone, timezone, pue_category FROM sites ORDER BY id", conn)
 
 
-# Energy rows of runs: those stored per run, plus GPU-hours the run_allocations attribute to runs
-# (see schema_gpu_attribution.sql). A partial hour of an allocation is an estimate.
-_RUN_ENERGY_ROWS = (
-    "SELECT run_id, hour_utc, level, energy_wh, gpu_energy_wh, device_id, coverage, gap_seconds, quality"
-    " FROM energy_hourly WHERE run_id IS NOT NULL"
-    " UNION ALL"
-    " SELECT run_id, hour_utc, 'gpu_board', energy_wh * share, energy_wh * share, device_id, coverage,"
-    " gap_seconds * overlap, CASE WHEN share < 1.0 AND quality = 'measured' THEN 'estimated' ELSE quality END"
-    " FROM run_gpu_hours")
-
-
-def run_energy(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Hourly energy attributed to runs, summed per run, hour and level."""
-    return pd.read_sql_query(
-        "SELECT run_id, hour_utc, level, coalesce(sum(energy_wh), 0) AS energy_wh,"
-        " sum(coalesce(gpu_energy_wh, 0)) AS gpu_energy_wh,"
-        " count(DISTINCT device_id) AS devices, min(coverage) AS min_coverage, sum(gap_seconds) AS gap_seconds,"
-        " sum(quality != 'measured') AS unmeasured_rows"
-        f" FROM ({_RUN_ENERGY_ROWS}) GROUP BY run_id, hour_utc, level ORDER BY run_id, hour_utc",
-        conn)
-
-
-def run_device_counts(conn: sqlite3.Connection) -> dict[int, int]:
-    return dict(conn.execute(f"SELECT run_id, count(DISTINCT device_id) FROM ({_RUN_ENERGY_ROWS})"
-                             " WHERE device_id IS NOT NULL GROUP BY run_id"))
-
-
 def meter_energy(conn: sqlite3.Connection) -> pd.DataFrame:
     return pd.read_sql_query(
         "SELECT m.name AS meter, m.measurement_point, m.accuracy_class, s.name AS site, e.hour_utc,"

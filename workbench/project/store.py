@@ -60,6 +60,24 @@ def read_header(path: Path) -> tuple[int, int]:
                                hint="Open a .cwb file made by Carbon Workbench.")
     user_version = int.from_bytes(header[60:64], "big")
     application_id = int.from_bytes(header[68:72], "big")
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # Pages not yet checkpointed live in the -wal file, so a project that another window keeps open
+        # may have a newer header there. A read-only SQLite connection reads it without writing the file.
+        application_id, user_version = _header_through_sqlite(path, application_id, user_version)
+    return application_id, user_version
+
+
+def _header_through_sqlite(path: Path, application_id: int, user_version: int) -> tuple[int, int]:
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        log.warning("could not read %s through SQLite (%s); using the file header", path, exc)
     return application_id, user_version
 
 
@@ -204,8 +222,21 @@ def create_project(path: str | Path, name: str | None = None) -> Project:
         project.set_meta("created_with", __version__)
         project.log("create_project", "project", {"name": name or path.stem, "format_version":
                                                   migrations.CURRENT_VERSION})
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     log.info("created project %s", path)
     return project
+
+
+def _reject_unknown_steps(path: Path, conn: sqlite3.Connection) -> None:
+    unknown = migrations.unknown_steps(conn)
+    if not unknown:
+        return
+    conn.close()
+    version, name, expected = unknown[0]
+    raise ProjectFileError(path, f"records schema step {version} as '{name}', but this workbench's step {version} "
+                                 f"is '{expected or 'none'}'",
+                           hint="The file was written by a development build with another schema; build it again "
+                                "from its input files. This file was not changed.")
 
 
 def open_project(path: str | Path, *, read_only: bool = False) -> Project:
@@ -241,6 +272,7 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
         raise DamagedProjectError(path, f"is damaged: {exc}",
                                   hint="Restore it from a backup or ask the sender for a new copy.") from exc
 
+    _reject_unknown_steps(path, conn)
     project = Project(path, conn, read_only=read_only)
     if user_version < migrations.CURRENT_VERSION:
         if read_only:
@@ -251,5 +283,6 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
             names = migrations.apply_pending(conn, user_version)
             project.log("migrate", "project", {"from": user_version, "to": migrations.CURRENT_VERSION,
                                                "migrations": names})
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         log.info("migrated %s from format %d to %d", path, user_version, migrations.CURRENT_VERSION)
     return project

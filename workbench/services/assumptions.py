@@ -51,8 +51,10 @@ def resolve(project: Project, set_name: str = DEFAULT_SET) -> dict[str, Resolved
 
 
 def snapshot(project: Project, set_name: str = DEFAULT_SET) -> Assumptions:
-    """Return the frozen assumptions of set ``set_name`` for the engine."""
-    return Assumptions.from_values({key: item.value for key, item in resolve(project, set_name).items()})
+    """Return the frozen assumptions of set ``set_name`` for the engine, marking values still at their default."""
+    resolved = resolve(project, set_name)
+    defaulted = frozenset(key for key, item in resolved.items() if item.origin == "default")
+    return Assumptions.from_values({key: item.value for key, item in resolved.items()}, defaulted)
 
 
 def set_hash(project: Project, set_name: str = DEFAULT_SET) -> str:

@@ -8,7 +8,9 @@ project come out on every machine. The files look like the real thing on purpose
   occasional ``[N/A]`` readings and a 12-minute logger outage on one host;
 * a facility meter with 15-minute interval energy;
 * procurement records for the servers, GPUs, network and storage;
-* an hourly grid-intensity series for the training days plus annual factors.
+* an hourly grid-intensity series for the training days plus annual factors;
+* the inventory inputs of :mod:`workbench.services.demo_inventory` (instruments, Scope 1
+  records, a residual mix, a storage purchase and an evaluation run declared on a cloud site).
 
 Numbers are illustrative, not measurements of any real site, and every factor row says so.
 """
@@ -26,6 +28,7 @@ import numpy as np
 
 from workbench.progress import Progress, no_progress
 from workbench.project.store import Project
+from workbench.services import demo_inventory
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +154,9 @@ def write_inputs(folder: str | Path) -> dict[str, list[Path]]:
     _write_procurement(files["procurement"][0])
     files["factors"].append(folder / "grid-factors-2025.csv")
     _write_factors(files["factors"][0], rng)
+    inventory = demo_inventory.write_inventory_inputs(folder)
+    files["procurement"].extend(inventory.pop("procurement"))
+    files.update(inventory)
     return files
 
 
@@ -165,19 +171,26 @@ def build_demo_project(path: str | Path, inputs: str | Path | None = None,
         files = _existing_inputs(folder) or write_inputs(folder)
         project = projects.new_project(path, "Demo: LLM pre-training at dc-paris")
         entities.configure_site(project, SITE, grid_zone=ZONE, timezone=LOCAL_ZONE, pue_category="PUE2")
-        steps = [(kind, file) for kind in ("factors", "procurement", "meter", "gpu-log")
+        demo_inventory.configure(project, SITE)
+        steps = [(kind, file) for kind in ("factors", "residual-mix", "procurement", "meter", "gpu-log", "runs",
+                                           "instruments", "scope1")
                  for file in sorted(files[kind])]
         for number, (kind, file) in enumerate(steps):
             run = file.name.split("__")[0] if kind == "gpu-log" else None
             host = file.name.split("__")[1] if kind == "gpu-log" else None
             imports.import_file(project, file, imports.ImportOptions(
-                kind=kind, site=SITE, run=run, host=host, timezone=LOCAL_ZONE,
-                meter="dc-paris-main" if kind == "meter" else None))
+                kind="factors" if kind == "residual-mix" else kind, site=SITE if kind != "runs" else None, run=run,
+                host=host, timezone=LOCAL_ZONE, meter="dc-paris-main" if kind == "meter" else None,
+                factor_basis="residual_mix" if kind == "residual-mix" else None))
             progress.update((number + 1) / (len(steps) + 2), f"imported {file.name}")
         for run in RUNS:
             entities.update_run(project, run.name, kind=run.kind)
+        demo_inventory.finish(project, [run.name for run in RUNS])
         assumptions.change(project, "baseline", {"pue": 1.28, "node_uplift": 1.35},
                            rationale="Demo: operator-declared PUE2 for 2025 and the default node uplift")
+        assumptions.change(project, "baseline", {"electricity_wtt_g_per_kwh": 8.0, "td_loss_rate": 0.06,
+                                                 "diesel_wtt_kg_per_l": 0.6},
+                           rationale="Demo: illustrative upstream and grid-loss factors, not published values")
         assumptions.change(project, "conservative", {"pue": 1.5, "node_uplift": 1.5}, base="baseline",
                            rationale="Demo: upper end of plausible PUE and node overhead")
     progress.update(1.0, "demo project ready", force=True)
@@ -188,6 +201,10 @@ def build_demo_project(path: str | Path, inputs: str | Path | None = None,
 def _existing_inputs(folder: Path) -> dict[str, list[Path]] | None:
     logs = sorted(folder.glob("*__nvidia-smi.csv"))
     needed = [folder / "dc-paris-main-meter.csv", folder / "procurement-2024.csv", folder / "grid-factors-2025.csv"]
-    if not logs or not all(path.exists() for path in needed):
+    inventory = demo_inventory.existing_inventory_inputs(folder)
+    if not logs or not all(path.exists() for path in needed) or inventory is None:
         return None
-    return {"gpu-log": logs, "meter": [needed[0]], "procurement": [needed[1]], "factors": [needed[2]]}
+    files = {"gpu-log": logs, "meter": [needed[0]], "procurement": [needed[1]] + inventory.pop("procurement"),
+             "factors": [needed[2]]}
+    files.update(inventory)
+    return files

@@ -1,10 +1,12 @@
-"""Reading and storing GPU telemetry, Slurm accounting and runs tables, for the import service.
+"""GPU telemetry, Slurm accounting and GPU allocations for the import service: readers and writers.
 
 :mod:`workbench.services.imports` owns the import transaction; this module supplies the readers
 and writers of the GPU kinds. GPU energy always lands in ``gpu_hours`` (per device and hour).
 With ``attribution="file"`` (the default, as before) the whole file also belongs to one run and
 its energy is written to ``energy_hourly`` for that run; with ``attribution="allocations"`` the
-runs come from Slurm jobs and runs tables through the ``run_gpu_hours`` view instead.
+runs come from Slurm jobs and runs tables through the ``run_device_hours`` view instead. The
+``runs`` kind itself (GPU allocations and declared runs) is read by
+:mod:`workbench.ingest.runs_file` and stored by :mod:`workbench.services.import_kinds`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from workbench.errors import InputRejectedError, UsageError
-from workbench.ingest import (carbontracker, detect, dmon, gpu_hours_parquet, nvidia_smi_dump, prometheus,
-                              runs_table, slurm)
+from workbench.ingest import carbontracker, detect, dmon, gpu_hours_parquet, nvidia_smi_dump, prometheus, slurm
 from workbench.ingest.common import ReadResult
 from workbench.progress import Progress
 from workbench.project import gpu_repo, repo
@@ -26,7 +27,7 @@ from workbench.project import gpu_repo, repo
 log = logging.getLogger(__name__)
 
 GPU_KINDS = ("nvidia-smi-xml", "nvidia-smi-q", "dmon", "dcgm", "gpu-hours-parquet")
-KINDS = GPU_KINDS + ("carbontracker", "slurm", "runs")
+KINDS = GPU_KINDS + ("carbontracker", "slurm")
 FOLDER_KINDS = ("dcgm",)
 ATTRIBUTIONS = ("file", "allocations")
 
@@ -76,7 +77,6 @@ def read(path: Path, options, timezone: str | None, progress: Progress) -> ReadR
         "slurm": lambda: slurm.read_sacct(
             path, timezone=timezone, run=options.run, gpus_per_node=options.gpus_per_node,
             cpus_per_node=options.cpus_per_node, max_node_power_w=options.max_node_power_w, progress=progress),
-        "runs": lambda: runs_table.read_runs_table(path, timezone=timezone, progress=progress),
     }
     if options.attribution not in ATTRIBUTIONS:
         raise UsageError(f"unknown attribution '{options.attribution}'", hint="Use 'file' or 'allocations'.")
@@ -144,12 +144,19 @@ def store_jobs(project, source_id: int, path: Path, result: ReadResult, options,
 
 
 def store_allocations(project, source_id: int, path: Path, result: ReadResult, options, site_id) -> dict[str, float]:
-    """Store a runs table: the runs (with their kind) and their GPU allocations."""
+    """Store the GPU allocations of a runs table: the runs (with their kind and site) and the allocations.
+
+    A row's ``site`` wins over the import's ``site_id``.
+    """
     conn = project.conn
     allocations = result.tables["allocations"]
+    sites = allocations["site"].dropna() if "site" in allocations else pd.Series(dtype=object)
+    site_ids = {name: repo.ensure_site(conn, name) for name in sites.unique() if name}
     run_ids = {}
-    for name, kind in allocations[["run", "kind"]].drop_duplicates("run").itertuples(index=False):
-        run_ids[name] = repo.ensure_run(conn, name, site_id=site_id, kind=kind)
+    for row in allocations.drop_duplicates("run").to_dict("records"):
+        name, kind = row["run"], row["kind"]
+        run_site = site_ids.get(row.get("site")) or site_id
+        run_ids[name] = repo.ensure_run(conn, name, site_id=run_site, kind=kind)
         if kind:
             conn.execute("UPDATE runs SET kind = ? WHERE id = ?", (kind, run_ids[name]))
     gpu_repo.insert_allocations(conn, source_id, allocations.assign(run_id=allocations["run"].map(run_ids)))
@@ -167,4 +174,4 @@ def _run_energy_frame(source_id: int, energy: pd.DataFrame, run_ids: dict[str, i
 
 
 WRITERS: dict[str, Callable[..., dict[str, Any]]] = {
-    **{kind: store_gpu_energy for kind in GPU_KINDS}, "slurm": store_jobs, "runs": store_allocations}
+    **{kind: store_gpu_energy for kind in GPU_KINDS}, "slurm": store_jobs}

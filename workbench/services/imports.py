@@ -14,26 +14,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 import pandas as pd
 
 from workbench.errors import DuplicateSourceError, InputRejectedError, RowProblem, UsageError
-from workbench.ingest import codecarbon, factors, meter, nvidia_smi, procurement
-from workbench.services import gpu_imports
+from workbench.ingest import codecarbon, meter, nvidia_smi, procurement
 from workbench.ingest.common import ReadResult
 from workbench.progress import Progress, no_progress
 from workbench.project import repo
 from workbench.project.store import Project
+from workbench.services import gpu_imports, import_kinds, mappings
 
 log = logging.getLogger(__name__)
 
-KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors") + gpu_imports.KINDS + ("auto",)
+KINDS = (("gpu-log", "codecarbon", "meter", "procurement", "factors") + import_kinds.EXTRA_KINDS + gpu_imports.KINDS
+         + ("auto",))
 EVIDENCE_LIMIT_BYTES = 64 << 20
 
 
 @dataclass
 class ImportOptions:
-    """What the user states about a file: its kind, zone, and where its data belongs."""
+    """Facts the user states about a file: its kind, time zone, and where its data belongs."""
 
     kind: str
     timezone: str | None = None
@@ -48,6 +48,12 @@ class ImportOptions:
     allow_duplicate: bool = False
     strict: bool = False
     store_evidence: bool = True
+    # A mapping template name or JSON file; import_file replaces it with the Mapping it names.
+    mapping: Any = None
+    unit: str | None = None
+    max_power_kw: float | None = None
+    # Basis of factor datasets whose file states none; None reads them as location-based.
+    factor_basis: str | None = None
     # GPU telemetry, Slurm and runs tables: "file" gives the whole file to one run (--run, else
     # the file name); "allocations" leaves GPU-hours to the runs that Slurm jobs or runs tables
     # list as holding those GPUs. max_gap_s None derives the gap limit from the sampling interval.
@@ -65,7 +71,7 @@ class ImportOptions:
 
 @dataclass
 class ImportReport:
-    """What an import stored, for the CLI, the GUI's rejected-rows list and tests."""
+    """Summary of one stored import, for the CLI, the GUI's rejected-rows list and tests."""
 
     source_id: int
     file: str
@@ -113,11 +119,14 @@ def _read(path: Path, options: ImportOptions, site_timezone: str | None, progres
     if options.kind == "meter":
         return meter.read_meter(path, timezone=timezone, meter=options.meter,
                                 measurement_point=options.measurement_point,
-                                timestamps_mark=options.timestamps_mark, progress=progress)
+                                timestamps_mark=options.timestamps_mark, mapping=options.mapping, unit=options.unit,
+                                max_power_kw=options.max_power_kw, progress=progress)
     if options.kind == "procurement":
-        return procurement.read_procurement(path, site=options.site, progress=progress)
+        return procurement.read_procurement(path, site=options.site, mapping=options.mapping, progress=progress)
     if options.kind == "factors":
-        return factors.read_factors(path, progress=progress)
+        return import_kinds.read_factor_file(path, options, progress)
+    if options.kind in import_kinds.EXTRA_KINDS:
+        return import_kinds.read(path, options, timezone, progress)
     raise UsageError(f"unknown import kind '{options.kind}'", hint=f"Use one of: {', '.join(KINDS)}.")
 
 
@@ -139,7 +148,10 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
         raise DuplicateSourceError(path, sha256, earlier[1], earlier[0])
 
     site = repo.site_by_name(project.conn, options.site) if options.site else None
+    if isinstance(options.mapping, str):
+        options = replace(options, mapping=mappings.resolve(project, options.mapping, options.kind))
     result = _read(path, options, site["timezone"] if site else None, progress)
+    import_kinds.check_rows(project, path, result, options)
     _check_usable(path, result, options)
 
     evidence = None
@@ -175,6 +187,8 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
 def _stated_options(options: ImportOptions) -> dict[str, Any]:
     stated = {"site": options.site, "run": options.run, "strict": options.strict,
               "allow_duplicate": options.allow_duplicate}
+    if options.kind == "factors":
+        stated["factor_basis"] = options.factor_basis
     if options.kind in gpu_imports.KINDS or options.kind == "gpu-log":
         stated["attribution"] = options.attribution
     return stated
@@ -199,7 +213,8 @@ def _store_rows(project: Project, source_id: int, path: Path, result: ReadResult
     site_id = repo.ensure_site(conn, options.site, timezone=options.timezone) if options.site else None
     writer: Callable[..., dict[str, float]] = {
         "gpu-log": _store_gpu_energy, "codecarbon": _store_run_energy, "meter": _store_meter_energy,
-        "procurement": _store_assets, "factors": _store_factors, "carbontracker": _store_run_energy,
+        "procurement": import_kinds.store_assets, "factors": import_kinds.store_factors,
+        "green-button": _store_meter_energy, "carbontracker": _store_run_energy, **import_kinds.WRITERS,
         **gpu_imports.WRITERS}[options.kind]
     return writer(project, source_id, path, result, options, site_id)
 
@@ -235,23 +250,13 @@ def _store_meter_energy(project, source_id, path, result, options, site_id) -> d
     energy = result.tables.get("energy")
     if energy is None or energy.empty:
         return {"energy_kwh": 0.0}
-    meter_id = repo.ensure_meter(project.conn, energy["meter"].iloc[0], site_id=site_id,
-                                 measurement_point=options.measurement_point, accuracy_class=options.accuracy_class)
-    repo.insert_energy(project.conn, _energy_frame(source_id, energy, meter_id=meter_id))
-    return {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0}
-
-
-def _store_assets(project, source_id, path, result, options, site_id) -> dict[str, float]:
-    assets = result.tables["assets"]
-    site_ids = {name: repo.ensure_site(project.conn, name) for name in assets["site"].dropna().unique()}
-    repo.insert_assets(project.conn, source_id, assets, site_ids)
-    embodied = float((assets["quantity"] * assets["embodied_co2e_kg_per_unit"]).sum()) if len(assets) else 0.0
-    return {"embodied_co2e_kg": embodied, "assets": float(len(assets))}
-
-
-def _store_factors(project, source_id, path, result, options, site_id) -> dict[str, float]:
-    frame = result.tables["factors"]
-    repo.insert_factor_dataset(project.conn, source_id, path.name, frame)
-    zones = frame["zone"].nunique() if len(frame) else 0
-    return {"values": float(len(frame)), "zones": float(zones),
-            "mean_co2e_g_per_kwh": float(np.mean(frame["co2e_g_per_kwh"])) if len(frame) else 0.0}
+    point = result.options.get("measurement_point") or options.measurement_point
+    accuracy = options.accuracy_class or getattr(options.mapping, "accuracy_class", None)
+    for name, rows in energy.groupby("meter", sort=False):
+        meter_id = repo.ensure_meter(project.conn, name, site_id=site_id, measurement_point=point,
+                                     accuracy_class=accuracy)
+        repo.insert_energy(project.conn, _energy_frame(source_id, rows, meter_id=meter_id))
+    totals = {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0, "meters": float(energy["meter"].nunique())}
+    if "cost_total" in result.options:
+        totals["cost"] = float(result.options["cost_total"])
+    return totals

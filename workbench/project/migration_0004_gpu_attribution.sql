@@ -1,4 +1,4 @@
--- GPU telemetry per device-hour, Slurm jobs and run allocations (migration 0002).
+-- GPU telemetry per device-hour, Slurm jobs and run allocations (format 4).
 -- Times are integer Unix seconds (UTC); the *_text columns keep the time as the file wrote it.
 
 -- Energy per GPU per UTC hour as the telemetry measured it, before attribution to runs. One
@@ -81,7 +81,9 @@ CREATE TABLE run_allocations (
 CREATE INDEX run_allocations_run ON run_allocations (run_id);
 
 -- The one measurement used per GPU and hour: measured before unmeasured, an energy counter
--- before integrated power, then the better coverage, then the latest import.
+-- before integrated power, then the better coverage, then the latest import. A GPU-hour that an
+-- import already gave to a run (file attribution) is that run's energy in energy_hourly, so no
+-- allocation counts it again.
 CREATE VIEW gpu_hours_best AS
 SELECT * FROM (
     SELECT g.*, ROW_NUMBER() OVER (
@@ -91,6 +93,8 @@ SELECT * FROM (
                         g.coverage DESC, g.source_id DESC) AS preference
     FROM gpu_hours g
     WHERE g.run_id IS NULL
+      AND NOT EXISTS (SELECT 1 FROM gpu_hours f
+                      WHERE f.device_id = g.device_id AND f.hour_utc = g.hour_utc AND f.run_id IS NOT NULL)
 )
 WHERE preference = 1;
 
@@ -115,3 +119,13 @@ JOIN devices d
 LEFT JOIN host_gpu_counts c ON c.host = d.host
 JOIN gpu_hours_best b
   ON b.device_id = d.id AND b.hour_utc < a.end_utc AND b.hour_utc + 3600 > a.start_utc;
+
+-- One row per run, GPU and hour. Allocations of one run that overlap (a Slurm job and a runs
+-- table row naming the same GPUs) give the run that GPU-hour once: overlap and share are summed
+-- and capped at the whole hour and the whole GPU. All rows of a group come from the same
+-- gpu_hours_best row, so the other columns are the same in each.
+CREATE VIEW run_device_hours AS
+SELECT run_id, device_id, hour_utc, source_id, basis, energy_wh, idle_energy_wh, quality, coverage, gap_seconds,
+       sample_count, first_row, last_row, min(1.0, sum(overlap)) AS overlap, min(1.0, sum(share)) AS share
+FROM run_gpu_hours
+GROUP BY run_id, device_id, hour_utc;

@@ -1,0 +1,127 @@
+"""The energy-over-time chart of the PDF report, drawn as vector graphics (reportlab.graphics)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pandas as pd
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+
+# Runs beyond this count are drawn as one summed line, so the legend stays readable.
+MAX_RUN_LINES = 6
+# Up to this many points per line, each hour also gets a marker (a single hour is otherwise invisible).
+MAX_MARKED_POINTS = 48
+# A common time axis is kept up to this span, even when most of its hours have no energy.
+MIN_ALIGNED_SPAN_HOURS = 48
+LINE_COLORS = (colors.HexColor("#1f77b4"), colors.HexColor("#ff7f0e"), colors.HexColor("#2ca02c"),
+               colors.HexColor("#d62728"), colors.HexColor("#9467bd"), colors.HexColor("#8c564b"))
+
+
+def energy_chart(hourly: pd.DataFrame, *, width: float, height: float, font_name: str = "Helvetica") -> Drawing:
+    """Draw facility energy per UTC hour for each run.
+
+    ``hourly`` has the columns ``run``, ``hour_utc`` (Unix seconds at the start of the hour) and
+    ``facility_energy_kwh``. The x axis counts hours from the first hour with energy. When the
+    runs lie so far apart that one time axis would squeeze each into a sliver, every run starts
+    at 0 instead, and the axis title states this. Lines join consecutive hours with data, so a pause
+    in a run shows as a straight segment, not as zero.
+    """
+    drawing = Drawing(width, height)
+    # Without this, reportlab starts every drawing in Helvetica, which the PDF then lists unembedded.
+    drawing.initialFontName = font_name
+    if hourly.empty:
+        drawing.add(String(width / 2, height / 2, "No hourly energy in this project", fontName=font_name,
+                           fontSize=10, textAnchor="middle"))
+        return drawing
+
+    series = _series(hourly)
+    first_hour = int(hourly["hour_utc"].min())
+    aligned = _runs_too_far_apart(hourly)
+    lines = []
+    for _, points in series:
+        origin = points[0][0] if aligned else first_hour
+        # Each hour's energy sits at the middle of its hour, so a one-hour run is not drawn on the axis.
+        lines.append([((hour - origin) / 3600.0 + 0.5, kwh) for hour, kwh in points])
+
+    plot = LinePlot()
+    plot.x, plot.y = 50, 45
+    plot.width, plot.height = width - 180, height - 70
+    plot.data = lines
+    _style_axes(plot, lines, font_name)
+    for index, points in enumerate(lines):
+        line = plot.lines[index]
+        line.strokeColor = LINE_COLORS[index % len(LINE_COLORS)]
+        line.strokeWidth = 1.2
+        if len(points) <= MAX_MARKED_POINTS:
+            line.symbol = makeMarker("FilledCircle", size=3)
+            line.symbol.fillColor = line.strokeColor
+            line.symbol.strokeColor = line.strokeColor
+    drawing.add(plot)
+
+    if aligned:
+        axis_title = "Hours since each run's first hour with energy (the runs lie far apart in time)"
+    else:
+        start_text = datetime.fromtimestamp(first_hour, timezone.utc).strftime("%Y-%m-%d %H:00 UTC")
+        axis_title = f"Hours since {start_text}"
+    drawing.add(String(plot.x + plot.width / 2, 8, axis_title, fontName=font_name, fontSize=8,
+                       textAnchor="middle"))
+    drawing.add(String(plot.x, plot.y + plot.height + 10, "Facility energy per hour (kWh)",
+                       fontName=font_name, fontSize=8))
+    drawing.add(_legend([name for name, _ in series], plot.x + plot.width + 12, plot.y + plot.height, font_name))
+    return drawing
+
+
+def _series(hourly: pd.DataFrame) -> list[tuple[str, list[tuple[int, float]]]]:
+    """Return (label, [(hour, kWh), ...]) per line: one per run, or one sum over many runs."""
+    frame = hourly[["run", "hour_utc", "facility_energy_kwh"]].copy()
+    run_names = list(dict.fromkeys(frame["run"]))
+    if len(run_names) > MAX_RUN_LINES:
+        summed = frame.groupby("hour_utc", sort=True)["facility_energy_kwh"].sum()
+        return [(f"all {len(run_names)} runs", [(int(h), float(v)) for h, v in summed.items()])]
+    result = []
+    for name in run_names:
+        rows = frame[frame["run"] == name].sort_values("hour_utc")
+        result.append((str(name), [(int(h), float(v)) for h, v in
+                                   zip(rows["hour_utc"], rows["facility_energy_kwh"])]))
+    return result
+
+
+def _runs_too_far_apart(hourly: pd.DataFrame) -> bool:
+    """Return whether hours without energy would fill most of a common time axis."""
+    span_hours = (int(hourly["hour_utc"].max()) - int(hourly["hour_utc"].min())) // 3600 + 1
+    hours_with_energy = hourly["hour_utc"].nunique()
+    return hourly["run"].nunique() > 1 and span_hours > max(MIN_ALIGNED_SPAN_HOURS, 4 * hours_with_energy)
+
+
+def _style_axes(plot: LinePlot, lines: list[list[tuple[float, float]]], font_name: str) -> None:
+    max_hours = max((x for points in lines for x, _ in points), default=0.0)
+    max_kwh = max((y for points in lines for _, y in points), default=0.0)
+    plot.xValueAxis.valueMin = 0
+    plot.xValueAxis.valueMax = max_hours + 0.5
+    plot.yValueAxis.valueMin = 0
+    plot.yValueAxis.valueMax = max_kwh * 1.1 if max_kwh > 0 else 1.0
+    for axis in (plot.xValueAxis, plot.yValueAxis):
+        axis.labels.fontName = font_name
+        axis.labels.fontSize = 7
+    plot.xValueAxis.labelTextFormat = "%g"
+    plot.yValueAxis.labelTextFormat = "%.3g"
+
+
+def _legend(names: list[str], x: float, y: float, font_name: str) -> Legend:
+    legend = Legend()
+    legend.x, legend.y = x, y
+    legend.alignment = "right"
+    legend.fontName = font_name
+    legend.fontSize = 7
+    legend.boxAnchor = "nw"
+    legend.columnMaximum = 12
+    legend.colorNamePairs = [(LINE_COLORS[i % len(LINE_COLORS)], _short(name)) for i, name in enumerate(names)]
+    return legend
+
+
+def _short(name: str, limit: int = 22) -> str:
+    return name if len(name) <= limit else name[:limit - 1] + "…"
