@@ -19,8 +19,11 @@ from workbench.errors import InputRejectedError, UsageError, WorkbenchError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_PROJECT, EXIT_VERIFY = 0, 2, 3, 4, 5
+# The same kinds, in the same order, as workbench.services.imports.KINDS (a test checks it); kept
+# literal here so that building the parser does not import the readers.
 IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "green-button", "instruments", "scope1",
-                "hardware-library", "runs")
+                "hardware-library", "runs", "nvidia-smi-xml", "nvidia-smi-q", "dmon", "dcgm", "gpu-hours-parquet",
+                "carbontracker", "slurm", "auto")
 FACTOR_BASES = ("location", "residual_mix", "supplier", "marginal")
 
 
@@ -58,9 +61,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     options = imports.ImportOptions(
         kind=args.kind, timezone=args.timezone, site=args.site, run=args.run, meter=args.meter,
         measurement_point=args.measurement_point, accuracy_class=args.accuracy_class,
-        timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=args.max_gap,
+        timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=_gap_limit(args),
         allow_duplicate=args.allow_duplicate, strict=args.strict, store_evidence=not args.no_evidence,
-        mapping=args.mapping, unit=args.unit, max_power_kw=args.max_power_kw, factor_basis=args.factor_basis)
+        mapping=args.mapping, unit=args.unit, max_power_kw=args.max_power_kw, factor_basis=args.factor_basis,
+        **_gpu_import_options(args))
     reports = []
     with projects.open_existing(args.project) as project:
         for file in args.files:
@@ -71,6 +75,56 @@ def cmd_import(args: argparse.Namespace) -> int:
                 _print_import(report)
     if args.json:
         _print_json([report.as_dict() for report in reports])
+    return EXIT_OK
+
+
+def _gpu_import_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Collect the import options of the GPU telemetry, Slurm and runs-table kinds."""
+    options = {"attribution": args.attribution, "observed_at": args.observed_at, "scrape_time": args.scrape_time,
+               "start": args.start, "interval_s": args.interval, "max_gpu_power_w": args.max_gpu_power,
+               "gpus_per_node": args.gpus_per_node, "cpus_per_node": args.cpus_per_node,
+               "use_job_energy": args.use_job_energy}
+    if args.max_node_power is not None:
+        options["max_node_power_w"] = args.max_node_power
+    return options
+
+
+def _gap_limit(args: argparse.Namespace) -> float | None:
+    """Return the gap limit in seconds, None for automatic; query-gpu logs keep their 120 s default."""
+    if args.max_gap is None:
+        return 120.0 if args.kind in ("gpu-log", "auto") else None
+    return None if args.max_gap == "auto" else args.max_gap
+
+
+def _max_gap(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds or 'auto'") from None
+
+
+def cmd_gpu_hours(args: argparse.Namespace) -> int:
+    from workbench.services import attribution, projects
+
+    with projects.open_existing(args.project, read_only=True) as project:
+        if args.out:
+            count = attribution.export_gpu_hours(project, args.out)
+            print(f"Wrote {count} GPU-hours to {args.out}")
+            return EXIT_OK
+        summary = attribution.run_gpu_summary(project)
+    if args.json:
+        _print_json(summary)
+        return EXIT_OK
+    print(f"{'run':<28}{'by':>11}{'GPUs':>6}{'GPU-hours':>11}{'GPU kWh':>12}{'idle kWh':>11}{'unmeasured':>12}")
+    for row in summary["runs"]:
+        idle = "-" if row["idle_energy_kwh"] is None else f"{row['idle_energy_kwh']:,.3f}"
+        print(f"{row['run'][:27]:<28}{row['attributed_by']:>11}{row['gpus']:>6}{row['gpu_hours']:>11}"
+              f"{row['gpu_energy_kwh']:>12,.3f}{idle:>11}{row['unmeasured_gpu_hours']:>12}")
+    for row in summary["allocations_without_telemetry"]:
+        print(f"warning: run {row['run']} held {row['gpu_uuid'] or row['host']} from {row['start_text']} to "
+              f"{row['end_text']}, but no telemetry covers it")
     return EXIT_OK
 
 
@@ -399,8 +453,33 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--timestamps-mark", default="start", choices=("start", "end"),
                      help="whether a meter time stamp marks the start or end of its interval (default: start)")
     imp.add_argument("--host", help="host name for GPU logs whose GPUs have no unique UUID")
-    imp.add_argument("--max-gap", type=float, default=120.0, metavar="SECONDS",
-                     help="longest interval between power samples that is integrated (default: 120 s)")
+    imp.add_argument("--max-gap", type=_max_gap, default=None, metavar="SECONDS",
+                     help="maximum interval between power samples that is integrated, in seconds, or 'auto' for "
+                          "three sampling intervals and at least 120 s (default: 120 s for gpu-log and auto, "
+                          "'auto' for the other GPU kinds)")
+    imp.add_argument("--attribution", default="file", choices=("file", "allocations"),
+                     help="GPU telemetry: 'file' gives the whole file to one run (--run, else the file name); "
+                          "'allocations' attributes GPU-hours to the runs that imported Slurm jobs or runs "
+                          "tables list as holding the GPUs (default: file)")
+    imp.add_argument("--observed-at", metavar="TIME",
+                     help="time of an nvidia-smi -q -x dump that has no <timestamp> (ISO 8601)")
+    imp.add_argument("--scrape-time", metavar="TIME",
+                     help="time of a single Prometheus scrape without SCRAPE_TIME lines (ISO 8601)")
+    imp.add_argument("--start", metavar="TIME",
+                     help="dmon logs without a Date column: local time of the first line (ISO 8601)")
+    imp.add_argument("--interval", type=float, metavar="SECONDS",
+                     help="dmon logs without time columns: seconds between samples (default: 1)")
+    imp.add_argument("--max-gpu-power", type=float, metavar="WATTS",
+                     help="energy counters: largest power one GPU can draw; larger counter steps are not used")
+    imp.add_argument("--gpus-per-node", type=int, metavar="N",
+                     help="Slurm: GPUs in one node, to give jobs on shared nodes their share of node energy")
+    imp.add_argument("--cpus-per-node", type=int, metavar="N",
+                     help="Slurm: CPUs in one node, used for the share when jobs allocate no GPUs")
+    imp.add_argument("--max-node-power", type=float, metavar="WATTS",
+                     help="Slurm: largest power one node can draw; job energy above nodes x this x elapsed time "
+                          "is not used (default: 15000 W)")
+    imp.add_argument("--use-job-energy", action="store_true",
+                     help="Slurm: store each job's ConsumedEnergyRaw as node energy of its run")
     imp.add_argument("--allow-duplicate", action="store_true", help="import a file even if it was imported before")
     imp.add_argument("--strict", action="store_true", help="reject the whole file if any row is rejected")
     imp.add_argument("--no-evidence", action="store_true", help="keep only the file's hash, not its bytes")
@@ -416,6 +495,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "basis column states another basis is rejected")
     imp.add_argument("--json", action="store_true", help="print the import reports as JSON")
     imp.set_defaults(handler=cmd_import)
+
+    gph = commands.add_parser("gpu-hours", help="show GPU energy per run from telemetry, or export GPU-hours")
+    gph.add_argument("project", metavar="PROJECT.cwb")
+    gph.add_argument("--out", metavar="FILE.parquet", help="write every stored GPU-hour to this Parquet file")
+    gph.add_argument("--json", action="store_true", help="print the per-run summary as JSON")
+    gph.set_defaults(handler=cmd_gpu_hours)
 
     src = commands.add_parser("sources", help="list every imported source with its counts, time span and total")
     src.add_argument("project", metavar="PROJECT.cwb")
