@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from shared_paths import samples_dir
 from workbench.errors import InputRejectedError
 from workbench.services import imports
 from workbench.services.projects import new_project
@@ -21,11 +22,8 @@ FOLDERS = ("nvidia_smi", "dcgm", "codecarbon")
 
 
 def sample_files() -> list[Path]:
-    # Parametrization runs before fixtures exist, so the samples folder is found here the same way
-    # the 'samples' fixture finds it: ../shared/samples next to the repository.
-    repository = Path(__file__).resolve().parents[2]
-    roots = [repository.parent / "shared" / "samples", repository.parent.parent / "shared" / "samples"]
-    root = next(candidate for candidate in roots if candidate.is_dir())
+    # Parametrization runs before fixtures exist, so the folder is looked up directly.
+    root = samples_dir()
     return sorted(path for folder in FOLDERS for path in (root / folder).rglob("*") if path.is_file())
 
 
