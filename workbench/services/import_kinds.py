@@ -32,7 +32,8 @@ FACTOR_BASES = factors.BASES
 def default_library_files() -> dict[str, list[Path]]:
     """Return the shipped library files by import kind (factors, hardware-library)."""
     root = resources.files("workbench") / "resources"
-    return {"factors": [Path(str(root / "factors" / "location_annual.csv"))],
+    return {"factors": [Path(str(root / "factors" / "location_annual.csv")),
+                        Path(str(root / "factors" / "egrid_subregion_annual.csv"))],
             "hardware-library": [Path(str(root / "hardware" / "embodied_defaults.csv"))]}
 
 
