@@ -134,26 +134,42 @@ def propagate(model: UncertaintyModel, *, large: str = "monte_carlo", seed: int 
     return result
 
 
+def _terms_of(model: UncertaintyModel, output: str) -> list[int]:
+    column = model.report_matrix()[:, list(model.reported).index(output)]
+    return [index for index, coef in enumerate(model.coefficients @ column) if coef != 0]
+
+
 def lognormal_applies(model: UncertaintyModel) -> bool:
-    """The product rule applies when the model is one product of positive inputs, without families or tables."""
-    if len(model.terms) != 1 or model.families or model.terms[0].table is not None:
+    """The product rule applies when every reported output is one product of inputs with positive values.
+
+    It treats each input as lognormal with GSD = 1 + U (its own GSD for lognormal inputs), so
+    pooled families and tabulated terms exclude it.
+    """
+    if model.families:
         return False
-    return all(item.distribution.support()[0] >= 0 and item.nominal > 0 for item in model.inputs)
+    for output in model.reported:
+        terms = _terms_of(model, output)
+        if len(terms) > 1 or any(model.terms[index].table is not None for index in terms):
+            return False
+    return all(item.used_nominal > 0 for item in model.inputs)
 
 
 def lognormal_rule(model: UncertaintyModel) -> dict[str, Interval]:
-    """Return the lognormal-rule intervals of a one-product model, each input's U taken as a factor 1 + U."""
-    term = model.terms[0]
-    sigma2 = 0.0
-    for index, exponent in term.factors:
-        item = model.inputs[index]
-        distribution = item.distribution
-        if distribution.kind == "lognormal":
-            log_gsd = math.log(distribution.params[1])
-        else:
-            log_gsd = math.log1p(distribution.u95_percent(item.nominal) / 100.0) / Z95
-        sigma2 += (exponent * log_gsd) ** 2
-    factor = math.exp(Z95 * math.sqrt(sigma2))
+    """Return the lognormal-rule intervals of a model of products, each input's U taken as a factor 1 + U."""
     point = model.point()
-    return {name: Interval(float(p), float(abs(p) * math.sqrt(math.expm1(sigma2))), float(p / factor), float(p * factor))
-            for name, p in zip(model.reported, point)}
+    result = {}
+    for output, value in zip(model.reported, point):
+        terms = _terms_of(model, output)
+        sigma2 = 0.0
+        for index, exponent in (model.terms[terms[0]].factors if terms else ()):
+            item = model.inputs[index]
+            distribution = item.distribution
+            if distribution.kind == "lognormal":
+                log_gsd = math.log(distribution.params[1])
+            else:
+                log_gsd = math.log1p(distribution.u95_percent(item.nominal) / 100.0) / Z95
+            sigma2 += (exponent * log_gsd) ** 2
+        factor = math.exp(Z95 * math.sqrt(sigma2))
+        result[output] = Interval(float(value), float(abs(value) * math.sqrt(math.expm1(sigma2))),
+                                  float(value / factor), float(value * factor))
+    return result

@@ -258,8 +258,8 @@ class _Inventory:
         factor_effect = rows["nominal"][:, None] * (self.per_kwh["factor"] + self._td_share())[rows["row"]]
         ef = self._factor_members(rows, factor_effect)
         per_row = [(rows[name], 1.0) for name in ("meter", "pue", "uplift", "loss")] + [(tele, 1.0)]
-        per_row += [(np.where(rows["run"] >= 0, self.declared_inputs[key][np.maximum(rows["run"], 0)], -1), exponent)
-                    for key, exponent in DECLARED_KEYS]
+        # Index -1 (meter rows, which belong to no run) picks the appended -1: no input.
+        per_row += [(np.append(self.declared_inputs[key], -1)[rows["run"]], exponent) for key, exponent in DECLARED_KEYS]
         kwh, where = rows["kwh"][:, None], rows["row"]
         self.b.add(kwh * self.per_kwh["energy"][where], per_row=per_row)
         factor_row = (np.where(self.groups[where] >= 0, ef[np.maximum(self.groups[where], 0)], -1), 1.0)
@@ -308,7 +308,7 @@ class _Inventory:
                 inputs = np.full(count, -1, dtype=np.int64)
                 inputs[members] = pool_members(self.b, class_key, members, vectors[members], resolved, names,
                                                PHASE_ACTIVITY, main_component(vectors[members], MAIN_ORDER))
-                target = chosen & (class_keys[np.maximum(rows["run"], 0)] == class_key)
+                target = chosen & (np.append(class_keys, "")[rows["run"]] == class_key)
                 result[target] = inputs[rows["run"][target]]
         return result
 

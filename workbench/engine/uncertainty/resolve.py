@@ -30,10 +30,10 @@ def activity(lookup: Lookup, class_key: str, member: str | None = None) -> Resol
     if member is not None:
         stored = lookup(f"{class_key}:{member}")
         if stored is not None:
-            return _multiplier(stored, class_key)
+            return multiplier(stored)
     stored = lookup(class_key)
     if stored is not None:
-        return _multiplier(stored, class_key)
+        return multiplier(stored)
     row = TABLE[class_key]
     return Resolved(row.distribution.at(1.0), "default", row.basis)
 
@@ -44,7 +44,7 @@ def members(lookup: Lookup, class_key: str, names: list[str]) -> list[Resolved]:
     result = []
     for name in names:
         stored = lookup(f"{class_key}:{name}")
-        result.append(common if stored is None else _multiplier(stored, class_key))
+        result.append(common if stored is None else multiplier(stored))
     return result
 
 
@@ -52,7 +52,7 @@ def meter(lookup: Lookup, name: str, level: str, accuracy_class: str | None) -> 
     """Return a meter's multiplier distribution: set for the meter, set for its point, else from its class."""
     stored = lookup(f"meter:{name}") or lookup("meter.facility" if level == "facility" else "meter.it")
     if stored is not None:
-        return _multiplier(stored, "meter")
+        return multiplier(stored)
     distribution, basis = meter_default(level, accuracy_class)
     return Resolved(distribution.at(1.0), "default", basis)
 
@@ -65,6 +65,6 @@ def correlation(lookup: Lookup, class_key: str) -> str:
     return TABLE[class_key].default_correlation or ""
 
 
-def _multiplier(stored: Resolved, class_key: str) -> Resolved:
+def multiplier(stored: Resolved) -> Resolved:
     """Return a stored class distribution in the units of its input: multipliers of 1, or W for offsets."""
     return Resolved(stored.distribution.at(1.0), stored.origin, stored.basis)
