@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from workbench.engine.metering import class_limit_percent
 from workbench.engine.uncertainty.distributions import Z95, Distribution
-from workbench.errors import UsageError
+from workbench.errors import AssumptionError
 
 # 95 % range from half to double the recorded value: ln GSD = ln 2 / 1.96, GSD = 1.424.
 PCF_GSD = math.exp(math.log(2.0) / Z95)
@@ -166,7 +166,7 @@ def class_of(key: str) -> str:
 
 
 def check_key(key: str, distribution: Distribution, numeric_assumptions: set[str]) -> None:
-    """Raise UsageError if ``key`` cannot carry ``distribution`` (unknown key or correlation)."""
+    """Raise AssumptionError if ``key`` cannot carry ``distribution`` (unknown key or correlation)."""
     base = class_of(key)
     if key.startswith("meter:"):
         row = TABLE["meter.facility"]
@@ -176,16 +176,16 @@ def check_key(key: str, distribution: Distribution, numeric_assumptions: set[str
         row = None
     else:
         known = ", ".join(sorted(set(TABLE) | numeric_assumptions))
-        raise UsageError(f"no uncertain input is named '{key}'",
+        raise AssumptionError(f"no uncertain input is named '{key}'",
                          hint=f"Use a numeric assumption or an activity class: {known}; a member as meter:NAME or "
                               "ef.location.annual:ZONE.")
     if distribution.correlation:
         options = row.correlations if row is not None else ()
         if distribution.correlation not in options:
-            raise UsageError(f"'{key}' has no correlation '{distribution.correlation}'",
+            raise AssumptionError(f"'{key}' has no correlation '{distribution.correlation}'",
                              hint=f"Options: {', '.join(options) or 'none'}.")
     if key == "telemetry.gpu_offset_w" and distribution.relative:
-        raise UsageError("the GPU power offset is in W, not a share of the value",
+        raise AssumptionError("the GPU power offset is in W, not a share of the value",
                          hint="Write for example telemetry.gpu_offset_w=uniform:-5,5.")
 
 

@@ -96,7 +96,7 @@ def _add_chip_only(b: ModelBuilder, prepared: PreparedFootprint, a: Assumptions,
             mfu = _assumption(b, lookup, "compute_mfu", a, PHASE_DECLARED)
             peak = _assumption(b, lookup, "compute_peak_flops_per_s", a, PHASE_DECLARED)
             coefficients[0, output] = coefficient[rows].sum() * a.compute_mfu * a.compute_peak_flops_per_s
-            b.add(coefficients, fixed=dict(fixed, **{mfu: -1.0, peak: -1.0}))
+            b.add(coefficients, fixed={**fixed, mfu: -1.0, peak: -1.0})
         else:
             coefficients[0, output] = coefficient[rows].sum()
             b.add(coefficients, fixed=fixed)
