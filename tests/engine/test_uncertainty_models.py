@@ -62,6 +62,7 @@ def napkin_footprint() -> PreparedFootprint:
     runs = [
         _telemetry_run(1, "train", 5, 30, 1.2, "s1", "Z", node_kwh=0.3),
         _telemetry_run(2, "probe", 200, 1, 0.8, "s1", "Z"),
+        _telemetry_run(4, "edge", 300, 20, 0.4, "s4", "Z", node_kwh=0.1),
         declared_run(3, "paper", DeclaredEnergy("gpu_board", flops=3e21), start_s=T0 + 100 * HOUR,
                      end_s=T0 + 340 * HOUR, site="s2", zone="A"),
     ]
@@ -247,7 +248,8 @@ def test_sobol_indices_of_an_additive_model():
 
 def inventory_case() -> tuple[PreparedInventory, dict]:
     hours = (T0 + HOUR * np.arange(24 * 40)).astype(np.int64)
-    facility = SiteInput("s1", "Z", "M", facility_hours=hours[:500], facility_kwh=np.full(500, 50.0))
+    # The facility meter covers the first 12 hours only: the rest of run 'train' is in runs-only hours.
+    facility = SiteInput("s1", "Z", "M", facility_hours=hours[:12], facility_kwh=np.full(12, 50.0))
     it_only = SiteInput("s2", "A", "M", it_hours=hours, it_kwh=np.full(len(hours), 20.0), it_point="pdu_output")
     cloud = SiteInput("s3", "A", "C", boundary="cloud")
     footprint = napkin_footprint()
@@ -269,6 +271,20 @@ def test_inventory_point_equals_engine(changes):
     model = build_inventory_model(prepared, a, lookup_of({}), context["period"])
     expected = prepared.compute(a, context["period"]).totals
     assert model.point() == pytest.approx([expected[name] for name in model.reported], rel=1e-12, abs=1e-9)
+
+
+def test_inventory_runs_only_hours_carry_the_chain_and_telemetry():
+    prepared, context = inventory_case()
+    model = build_inventory_model(prepared, Assumptions(), lookup_of({}), context["period"])
+    names = model.input_names()
+    assert {"pue", "node_uplift", "telemetry.sampling_steady:train", "telemetry.sampling_steady:edge"} <= set(names)
+    gradient = model.gradient()
+    energy = list(model.outputs).index("scope2_energy_kwh")
+    train = prepared.footprint.inputs[0]
+    runs_only_kwh = float(train.energy_kwh["gpu_board"][7:].sum())
+    a = Assumptions()
+    assert gradient[names.index("telemetry.sampling_steady:train"), energy] == pytest.approx(
+        runs_only_kwh * a.node_uplift * (1 + a.distribution_loss_pdu) * a.pue, rel=1e-12)
 
 
 def test_inventory_supplier_and_residual_rates_are_inputs():

@@ -123,15 +123,14 @@ def live_interval(context: UncertaintyContext, a: Assumptions, distributions: di
                   *, view: str = "footprint", period: Period | None = None, selection: Sequence[int] | None = None,
                   large: str = "monte_carlo", seed: int = DEFAULT_SEED) -> analytic.AnalyticResult:
     """Return the analytic (Approach 1) intervals for the live view, switching method above +/-50 %."""
-    model = context.model(view, a, distributions, period=period, selection=selection, tabulate=(large != "none"))
-    if large == "none":
-        return analytic.propagate(model, large="none")
-    quick = context.model(view, a, distributions, period=period, selection=selection, tabulate=False) \
-        if view == "footprint" else model
+    quick = context.model(view, a, distributions, period=period, selection=selection, tabulate=False)
     result = analytic.propagate(quick, large="none")
-    if result.large_inputs or any(item.u95_percent > analytic.LARGE_U95_PERCENT for item in result.intervals.values()):
-        return analytic.propagate(model, large=large, seed=seed)
-    return result
+    large_uncertainty = result.large_inputs or any(item.u95_percent > analytic.LARGE_U95_PERCENT
+                                                   for item in result.intervals.values())
+    if large == "none" or not large_uncertainty:
+        return result
+    model = context.model(view, a, distributions, period=period, selection=selection) if view == "footprint" else quick
+    return analytic.propagate(model, large=large, seed=seed)
 
 
 def monte_carlo(context: UncertaintyContext, a: Assumptions, distributions: distribution_service.DistributionSet, *,

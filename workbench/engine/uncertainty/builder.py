@@ -96,8 +96,7 @@ class ModelBuilder:
             self._accumulate(base, table, coefficients.sum(axis=0))
             return
         unique, inverse = _unique_rows(np.stack([array for array, _ in columns], axis=1))
-        sums = np.zeros((len(unique), coefficients.shape[1]))
-        np.add.at(sums, inverse, coefficients)
+        sums = segment_sum(inverse, coefficients, len(unique))
         exponents = [exponent for _, exponent in columns]
         for row, total in zip(unique, sums):
             factors = dict(base)
@@ -243,3 +242,15 @@ def main_component(vectors: np.ndarray, order: Sequence[int]) -> np.ndarray:
         if np.any(vectors[:, column]):
             return vectors[:, column]
     return np.zeros(len(vectors))
+
+
+def segment_sum(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Return the sums of ``values`` rows (or elements) per ``index`` in ``range(size)``; faster than np.add.at."""
+    index = np.asarray(index, dtype=np.int64)
+    if values.ndim == 1:
+        return np.bincount(index, weights=values, minlength=size)[:size]
+    result = np.zeros((size, values.shape[1]))
+    for column in range(values.shape[1]):
+        if np.any(values[:, column]):
+            result[:, column] = np.bincount(index, weights=values[:, column], minlength=size)[:size]
+    return result

@@ -24,7 +24,8 @@ from workbench.engine.embodied import HOUR_S, HOURS_PER_YEAR, AssetInput
 from workbench.engine.footprint import PreparedFootprint
 from workbench.engine.periods import Period
 from workbench.engine.uncertainty import resolve
-from workbench.engine.uncertainty.builder import PHASE_DECLARED, PHASE_EMBODIED, Lookup, ModelBuilder, Resolved
+from workbench.engine.uncertainty.builder import (PHASE_DECLARED, PHASE_EMBODIED, Lookup, ModelBuilder, Resolved,
+                                                  segment_sum)
 from workbench.engine.uncertainty.defaults import TABLE
 from workbench.engine.uncertainty.model import UncertainInput, explicit_members
 
@@ -241,9 +242,13 @@ class _Amortized:
         tables = {cls: np.zeros((len(self.names), width)) for cls in (False, True)}
         for cls in (False, True):
             chosen = self.assumed_usage == cls
-            np.add.at(tables[cls], self.group_of[chosen], charge[chosen])
-        nominal = np.array([np.interp(shared_value, grids[k], (tables[False][k] + tables[True][k] / self._usage())
-                                      [:len(grids[k])]) for k in range(len(self.names))])
+            tables[cls] = segment_sum(self.group_of[chosen], charge[chosen], len(self.names))
+        # Every grid holds the lifetime's value itself, so the charge at the value is one column of the table.
+        column = np.array([int(np.searchsorted(grids[k], shared_value)) for k in range(len(self.names))]) \
+            if len(grid_of) > 1 else np.full(len(self.names), int(np.searchsorted(grids[0], shared_value)))
+        rows = np.arange(len(self.names))
+        self.at_value = {cls: tables[cls][rows, column] for cls in (False, True)}
+        nominal = self.at_value[False] + self.at_value[True] / self._usage()
         self._terms_and_family(pcf, life, grids, tables, nominal, usage, shared_index)
 
     def _usage(self) -> float:
@@ -254,9 +259,10 @@ class _Amortized:
 
     def _terms_and_family(self, pcf: list[Resolved], life: list[Resolved], grids: list[np.ndarray], tables: dict,
                           nominal: np.ndarray, usage: int, shared_index: int) -> None:
-        var_te = np.array([item.distribution.sd() ** 2 for item in pcf])
+        moments = {id(item): (item.distribution.mean(), item.distribution.sd() ** 2) for item in pcf}
+        mean_te = np.array([moments[id(item)][0] for item in pcf])
+        var_te = np.array([moments[id(item)][1] for item in pcf])
         mean_g, second_g = self._lifetime_moments(life, grids, tables, nominal, shared_index)
-        mean_te = np.array([item.distribution.mean() for item in pcf])
         second_te = var_te + mean_te ** 2
         mean_xi = mean_te * mean_g - 1.0
         var_xi = second_te * second_g - (mean_te * mean_g) ** 2
@@ -283,7 +289,7 @@ class _Amortized:
             merged = {cls: tables[cls][pooled_shared].sum(axis=0, keepdims=True) for cls in (False, True)}
             self._add_group(0, grids[pooled_shared[0]], merged, -1, shared_index, usage, pooled_lifetime=False)
         elif pooled_shared:
-            self._add_at_values(pooled_shared, grids, tables, usage)
+            self._add_at_values(pooled_shared, usage)
         pooled = ~explicit & (var_xi > 0)
         if pooled.any():
             vectors = np.zeros((int(pooled.sum()), len(self.b.outputs)))
@@ -294,34 +300,41 @@ class _Amortized:
 
     def _lifetime_moments(self, life: list[Resolved], grids: list[np.ndarray], tables: dict, nominal: np.ndarray,
                           shared_index: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return E[g] and E[g^2] of each group's lifetime factor g = charge(l) / charge(value)."""
+        """Return E[g] and E[g^2] of each group's lifetime factor g = charge(l) / charge(value).
+
+        Groups that share a lifetime distribution share its grid, so their moments are computed
+        together: by quadrature over the distribution's quantiles, or to first order without tables.
+        """
         count = len(self.names)
-        if shared_index >= 0:
-            return np.ones(count), np.ones(count)
         mean, second = np.ones(count), np.ones(count)
+        if shared_index >= 0:
+            return mean, second
         nodes = (np.arange(QUADRATURE_NODES) + 0.5) / QUADRATURE_NODES
-        points: dict[int, np.ndarray] = {}
-        for k in range(count):
-            distribution = life[k].distribution
-            if distribution.is_fixed or nominal[k] == 0:
+        by_life: dict[int, list[int]] = {}
+        for k, item in enumerate(life):
+            by_life.setdefault(id(item), []).append(k)
+        for members in by_life.values():
+            distribution, grid = life[members[0]].distribution, grids[members[0]]
+            rows = np.array([k for k in members if nominal[k] != 0], dtype=np.int64)
+            if distribution.is_fixed or not len(rows):
                 continue
-            grid = grids[k]
-            values = (tables[False][k] + tables[True][k] / self._usage())[:len(grid)] / nominal[k]
+            values = (tables[False][rows] + tables[True][rows] / self._usage())[:, :len(grid)] / nominal[rows, None]
             if self.tabulate:
-                if id(life[k]) not in points:
-                    points[id(life[k])] = distribution.ppf(nodes)
-                g = np.interp(points[id(life[k])], grid, values)
-                mean[k], second[k] = g.mean(), (g * g).mean()
+                points = np.clip(distribution.ppf(nodes), grid[0], grid[-1])
+                upper = np.clip(np.searchsorted(grid, points), 1, len(grid) - 1)
+                fraction = (points - grid[upper - 1]) / (grid[upper] - grid[upper - 1])
+                g = values[:, upper - 1] * (1.0 - fraction) + values[:, upper] * fraction
+                mean[rows], second[rows] = g.mean(axis=1), (g * g).mean(axis=1)
             else:
-                slope = (values[2] - values[0]) / (grid[2] - grid[0])
-                mean[k] = 1.0 + slope * (distribution.mean() - grid[1])
-                second[k] = mean[k] ** 2 + (slope * distribution.sd()) ** 2
+                slope = (values[:, 2] - values[:, 0]) / (grid[2] - grid[0])
+                mean[rows] = 1.0 + slope * (distribution.mean() - grid[1])
+                second[rows] = mean[rows] ** 2 + (slope * distribution.sd()) ** 2
         return mean, second
 
-    def _add_at_values(self, groups: list[int], grids: list[np.ndarray], tables: dict, usage: int) -> None:
+    def _add_at_values(self, groups: list[int], usage: int) -> None:
         """Add pooled groups at their lifetimes' values (their spread is in the pooled family)."""
         for assumed in (False, True):
-            total = sum(float(np.interp(1.0, grids[k], tables[assumed][k][:len(grids[k])])) for k in groups)
+            total = float(self.at_value[assumed][groups].sum())
             if total:
                 coefficients = np.zeros((1, len(self.b.outputs)))
                 coefficients[0, self.output] = total
@@ -338,9 +351,11 @@ class _Amortized:
             if assumed:
                 fixed[usage] = -1.0
             coefficients = np.zeros((1, len(self.b.outputs)))
-            if lifetime < 0 or pooled_lifetime or len(grid) == 1:
-                value = self.a.lifetime_years if self.a.lifetime_years is not None else 1.0
-                coefficients[0, self.output] = float(np.interp(value, grid, ys)) if len(grid) > 1 else float(ys[0])
+            if len(grid) == 1:
+                coefficients[0, self.output] = float(ys[0])
+                self.b.add(coefficients, fixed=fixed)
+            elif lifetime < 0 or pooled_lifetime:
+                coefficients[0, self.output] = self.at_value[assumed][k]
                 self.b.add(coefficients, fixed=fixed)
             else:
                 # charge x lifetime is piecewise linear in the lifetime (exact between the kinks where an

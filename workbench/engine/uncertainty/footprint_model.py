@@ -24,7 +24,8 @@ from workbench.engine.footprint import PreparedFootprint
 from workbench.engine.periods import Period
 from workbench.engine.uncertainty import resolve
 from workbench.engine.uncertainty.builder import (PHASE_ACTIVITY, PHASE_CHAIN, PHASE_DECLARED, PHASE_FACTORS,
-                                                  Lookup, ModelBuilder, Resolved, main_component, pool_members)
+                                                  Lookup, ModelBuilder, Resolved, main_component, pool_members,
+                                                  segment_sum)
 from workbench.engine.uncertainty.defaults import TABLE
 from workbench.engine.uncertainty.embodied_model import add_embodied
 from workbench.engine.uncertainty.factor_groups import CLASSES, FactorGroups, factor_groups
@@ -203,8 +204,8 @@ class _Context:
         level_code = np.where(level == 0, 0, 1)
         for code in (0, 1):
             chosen = (level_code == code) & (self.tele_class[code][run] != "")
-            np.add.at(vectors[code][:, FACILITY], run[chosen], rows["facility_nominal"][chosen])
-            np.add.at(vectors[code][:, OPERATIONAL], run[chosen], rows["operational_nominal"][chosen])
+            vectors[code][:, FACILITY] += segment_sum(run[chosen], rows["facility_nominal"][chosen], count)
+            vectors[code][:, OPERATIONAL] += segment_sum(run[chosen], rows["operational_nominal"][chosen], count)
         vectors[0][:, GPU] = self.sums.gpu_part_kwh * self.scale
         self.tele_members = {code: self._member_inputs(self.tele_class[code], vectors[code]) for code in (0, 1)}
         self.declared_member = self._declared_members()
@@ -228,8 +229,8 @@ class _Context:
                            dtype=object)
         vectors = np.zeros((count, len(OUTPUTS)))
         rows = self.rows
-        np.add.at(vectors[:, FACILITY], rows["run"], rows["facility_nominal"])
-        np.add.at(vectors[:, OPERATIONAL], rows["run"], rows["operational_nominal"])
+        vectors[:, FACILITY] = segment_sum(rows["run"], rows["facility_nominal"], count)
+        vectors[:, OPERATIONAL] = segment_sum(rows["run"], rows["operational_nominal"], count)
         vectors[:, GPU] = self.sums.gpu_part_kwh * self.scale
         return self._member_inputs(classes, vectors)
 
@@ -240,7 +241,7 @@ class _Context:
         result = np.full(max(count, 1), -1, dtype=np.int64)
         matched = rows["group"] >= 0
         vectors = np.zeros((count, len(OUTPUTS)))
-        np.add.at(vectors[:, OPERATIONAL], rows["group"][matched], rows["operational_nominal"][matched])
+        vectors[:, OPERATIONAL] = segment_sum(rows["group"][matched], rows["operational_nominal"][matched], count)
         present = np.zeros(count, dtype=bool)
         present[rows["group"][matched]] = True
         classes = np.array(g.group_class, dtype=object)
@@ -290,8 +291,7 @@ class _Context:
             self.b.add(effect.sum(axis=0)[None, :], fixed={index: 1.0})
             return
         devices, inverse = np.unique(device, return_inverse=True)
-        vectors = np.zeros((len(devices), len(OUTPUTS)))
-        np.add.at(vectors, inverse.reshape(-1), effect)
+        vectors = segment_sum(inverse.reshape(-1), effect, len(devices))
         result = np.full(len(devices), -1, dtype=np.int64)
         self._pool_offsets(devices, vectors, resolved, result)
         for position in np.flatnonzero(result >= 0):

@@ -30,8 +30,8 @@ from workbench.engine.inventory_layout import SOURCE_FACILITY_METER, SOURCE_IT_M
 from workbench.engine.periods import Period
 from workbench.engine.uncertainty import resolve
 from workbench.engine.uncertainty.builder import (PHASE_ACTIVITY, PHASE_CHAIN, PHASE_DECLARED, PHASE_EMBODIED,
-                                                  PHASE_FACTORS, PHASE_SCOPE1, Lookup, ModelBuilder, main_component,
-                                                  pool_members)
+                                                  PHASE_FACTORS, PHASE_SCOPE1, Lookup, ModelBuilder, _unique_rows,
+                                                  main_component, pool_members, segment_sum)
 from workbench.engine.uncertainty.embodied_model import asset_groups
 from workbench.engine.uncertainty.factor_groups import CLASSES, _local_groups
 from workbench.engine.uncertainty.footprint_model import (DECLARED_KEYS, LOSS_KEYS, MeterInfo, TelemetryDetail,
@@ -48,14 +48,16 @@ DERIVED = {
     "total_market_based_co2e_kg": dict(SCOPE3, scope1_co2e_kg=1.0, scope2_market_co2e_kg=1.0),
 }
 MAIN_ORDER = (S2L, C1, S2M, C2, S1, C3, E2)
+KIND_FACILITY_METER, KIND_IT_METER, KIND_RUN = range(3)
 _GROUPS: "weakref.WeakKeyDictionary[PreparedInventory, dict]" = weakref.WeakKeyDictionary()
 
 
 def build_inventory_model(prepared: PreparedInventory, a: Assumptions, lookup: Lookup, period: Period, *,
-                          detail: TelemetryDetail | None = None) -> UncertaintyModel:
-    """Build the inventory model of ``period`` under ``a``."""
+                          detail: TelemetryDetail | None = None, result: InventoryResult | None = None
+                          ) -> UncertaintyModel:
+    """Build the inventory model of ``period`` under ``a``; ``result`` is the inventory already computed, if any."""
     b = ModelBuilder("inventory", OUTPUTS)
-    builder = _Inventory(prepared, a, lookup, period, detail or TelemetryDetail(), b)
+    builder = _Inventory(prepared, a, lookup, period, detail or TelemetryDetail(), b, result)
     builder.add_electricity()
     builder.add_market()
     builder.add_scope1()
@@ -64,49 +66,79 @@ def build_inventory_model(prepared: PreparedInventory, a: Assumptions, lookup: L
     return b.build(DERIVED)
 
 
-def _site_hour_groups(prepared: PreparedInventory, period: Period, correlations: Mapping[str, str]
-                      ) -> tuple[np.ndarray, list[tuple[str, str, str]]]:
-    """Return each layout row's location-factor group (-1 where none) and the groups' class, zone and name."""
+def _energy_structure(prepared: PreparedInventory, period: Period, correlations: Mapping[str, str]
+                      ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
+    """Return the period's electricity as rows summed per source, site, run, level and factor group.
+
+    Every row has: ``kind`` (facility meter, IT meter or run), ``site``, ``run`` and ``level``
+    (-1 for meters), ``group`` (-1 where no factor covers the hours), ``energy`` (kWh, before
+    any assumption) and ``weighted`` (kWh x location factor / 1000, kg), its site's ``market``
+    index and ``scope2`` flag. Nothing here depends on an assumption, so it is cached per period.
+    """
     cache = _GROUPS.setdefault(prepared, {})
     key = (period.start_s, period.end_s, tuple(sorted(correlations.items())))
     if key not in cache:
-        layout = prepared.layout(period)
-        groups = np.full(len(layout.hours), -1, dtype=np.int64)
-        codes: dict[tuple, int] = {}
-        names: list[tuple[str, str, str]] = []
-        for index, site in enumerate(layout.sites):
-            rows = layout.site_rows(index)
-            hours = layout.hours[rows]
-            table = prepared.location_tables.get(site.zone) if site.zone else None
-            groups[rows] = _local_groups(match_hours(table, hours), hours, site.zone or "", correlations, codes,
-                                         names)
-        cache[key] = (groups, names)
+        cache[key] = _summed_rows(prepared, period, correlations)
     return cache[key]
+
+
+def _summed_rows(prepared: PreparedInventory, period: Period, correlations: Mapping[str, str]
+                 ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
+    layout = prepared.layout(period)
+    groups = np.full(len(layout.hours), -1, dtype=np.int64)
+    codes: dict[tuple, int] = {}
+    names: list[tuple[str, str, str]] = []
+    for index, site in enumerate(layout.sites):
+        rows = layout.site_rows(index)
+        hours = layout.hours[rows]
+        table = prepared.location_tables.get(site.zone) if site.zone else None
+        groups[rows] = _local_groups(match_hours(table, hours), hours, site.zone or "", correlations, codes, names)
+    location = np.nan_to_num(layout.location_g) / 1000.0
+    parts = []
+    for kind, source, values in ((KIND_FACILITY_METER, SOURCE_FACILITY_METER, layout.facility_kwh),
+                                 (KIND_IT_METER, SOURCE_IT_METER, layout.it_kwh)):
+        hour = np.flatnonzero(layout.source == source)
+        energy = np.nan_to_num(values[hour])
+        parts.append((kind, hour, np.full(len(hour), -1), np.full(len(hour), -1), energy))
+    in_runs = layout.source[layout.run_position] == SOURCE_RUNS
+    for level_index, level in enumerate(("gpu_board", "node", "it", "facility")):
+        energy = layout.run_energy[level][in_runs]
+        keep = energy != 0
+        parts.append((KIND_RUN, layout.run_position[in_runs][keep], layout.run_index[in_runs][keep],
+                      np.full(int(keep.sum()), level_index), energy[keep]))
+    kind = np.concatenate([np.full(len(part[1]), part[0]) for part in parts])
+    hour = np.concatenate([part[1] for part in parts]).astype(np.int64)
+    run = np.concatenate([part[2] for part in parts]).astype(np.int64)
+    level = np.concatenate([part[3] for part in parts]).astype(np.int64)
+    energy = np.concatenate([part[4] for part in parts]).astype(float)
+    site, group = layout.site_index[hour], groups[hour]
+    columns = np.stack([kind, site, run + 1, level + 1, group + 1], axis=1)
+    unique, inverse = _unique_rows(columns)
+    market = np.full(len(layout.sites), -1, dtype=np.int64)
+    for index, rows in enumerate(layout.market_rows.values()):
+        market[np.unique(layout.site_index[rows])] = index
+    cloud = np.array([item.boundary == "cloud" for item in layout.sites], dtype=bool)
+    summed = {"kind": unique[:, 0], "site": unique[:, 1], "run": unique[:, 2] - 1, "level": unique[:, 3] - 1,
+              "group": unique[:, 4] - 1, "energy": segment_sum(inverse, energy, len(unique)),
+              "weighted": segment_sum(inverse, energy * location[hour], len(unique))}
+    summed["market"] = market[summed["site"]] if len(market) else summed["site"] * 0 - 1
+    summed["scope2"] = (~cloud[summed["site"]]).astype(float) if len(cloud) else summed["energy"] * 0
+    return summed, names
 
 
 class _Inventory:
     """Arrays shared by the steps of one inventory model build."""
 
     def __init__(self, prepared: PreparedInventory, a: Assumptions, lookup: Lookup, period: Period,
-                 detail: TelemetryDetail, b: ModelBuilder) -> None:
+                 detail: TelemetryDetail, b: ModelBuilder, result: InventoryResult | None = None) -> None:
         self.prepared, self.a, self.lookup, self.period, self.detail, self.b = prepared, a, lookup, period, detail, b
-        self.result: InventoryResult = prepared.compute(a, period)
+        self.result: InventoryResult = result if result is not None else prepared.compute(a, period)
         self.layout = prepared.layout(period)
         correlations = {key: resolve.correlation(lookup, key) for key in CLASSES}
-        self.groups, self.group_names = _site_hour_groups(prepared, period, correlations)
+        self.rows, self.group_names = _energy_structure(prepared, period, correlations)
         self.footprint = prepared.footprint
         self.scale, _, self.f_dist, self.categories = self.footprint.run_scales(a)
-        self.market_of_row = self._markets()
-        self.per_kwh = self._per_kwh()
-
-    # -- per site-hour coefficients ------------------------------------------------------------------
-
-    def _markets(self) -> np.ndarray:
-        result = np.full(len(self.layout.hours), -1, dtype=np.int64)
         self.market_names = list(self.layout.market_rows)
-        for index, rows in enumerate(self.layout.market_rows.values()):
-            result[rows] = index
-        return result
 
     def _marginal_rates(self) -> np.ndarray:
         """kgCO2e per kWh of extra consumption in each market (see the module docstring)."""
@@ -127,63 +159,69 @@ class _Inventory:
             rates[index] = float(values.mean()) / 1000.0 if len(values) else 0.0
         return rates
 
-    def _per_kwh(self) -> dict[str, np.ndarray]:
-        """Per site-hour: outputs per kWh without the factor error (energy part) and with it (factor part)."""
-        layout, a = self.layout, self.a
-        scope2 = layout.in_scope2.astype(float)
-        location = np.nan_to_num(layout.location_g) / 1000.0
+    # -- coefficients of the energy rows ------------------------------------------------------------------
+
+    def _coefficients(self, energy: np.ndarray, weighted: np.ndarray) -> dict[str, np.ndarray]:
+        """Outputs of each row per unit of its multiplier: energy parts, factor parts and the optional Scope 3 parts.
+
+        ``energy`` is kWh and ``weighted`` kWh x location factor / 1000 (kg) of each row.
+        """
+        rows, a = self.rows, self.a
+        scope2 = rows["scope2"]
         rates = self._marginal_rates()
-        market_rate = np.where(self.market_of_row >= 0, rates[np.maximum(self.market_of_row, 0)], 0.0)
-        energy = np.zeros((len(layout.hours), len(OUTPUTS)))
-        energy[:, E2] = scope2
-        energy[:, S2M] = market_rate * scope2
-        factor = np.zeros((len(layout.hours), len(OUTPUTS)))
-        factor[:, S2L] = location * scope2
-        factor[:, C1] = location * (1.0 - scope2)
-        td = {}
+        market_rate = np.where(rows["market"] >= 0, rates[np.maximum(rows["market"], 0)], 0.0)
+        coefficients = {"energy": np.zeros((len(energy), len(OUTPUTS))),
+                        "factor": np.zeros((len(energy), len(OUTPUTS)))}
+        coefficients["energy"][:, E2] = energy * scope2
+        coefficients["energy"][:, S2M] = energy * market_rate * scope2
+        coefficients["factor"][:, S2L] = weighted * scope2
+        coefficients["factor"][:, C1] = weighted * (1.0 - scope2)
         if a.td_loss_rate is not None:
-            td["location"] = np.zeros_like(factor)
-            td["location"][:, C3] = location * scope2
-        wtt = {}
+            coefficients["td"] = np.zeros_like(coefficients["factor"])
+            coefficients["td"][:, C3] = weighted * scope2
         if a.electricity_wtt_g_per_kwh is not None:
-            wtt["plain"] = np.zeros_like(factor)
-            wtt["plain"][:, C3] = scope2 / 1000.0
-        self.market_rates = rates
-        return {"energy": energy, "factor": factor, **{f"td_{k}": v for k, v in td.items()},
-                **{f"wtt_{k}": v for k, v in wtt.items()}}
+            coefficients["wtt"] = np.zeros_like(coefficients["factor"])
+            coefficients["wtt"][:, C3] = energy * scope2 / 1000.0
+        return coefficients
 
-    def _nominal_per_kwh(self) -> np.ndarray:
-        """Every output per kWh at the values of all inputs (for member effects)."""
+    def _nominal_effects(self, coefficients: dict[str, np.ndarray], multiplier: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """Return each row's effect on every output at the values (all parts) and through the factor alone."""
         a = self.a
-        total = self.per_kwh["energy"] + self.per_kwh["factor"]
-        if "td_location" in self.per_kwh:
-            total = total + a.td_loss_rate * self.per_kwh["td_location"]
-        if "wtt_plain" in self.per_kwh:
-            total = total + a.electricity_wtt_g_per_kwh * (1.0 + (a.td_loss_rate or 0.0)) * self.per_kwh["wtt_plain"]
-        return total
+        factor = coefficients["factor"] + (a.td_loss_rate * coefficients["td"] if "td" in coefficients else 0.0)
+        total = coefficients["energy"] + factor
+        if "wtt" in coefficients:
+            total = total + a.electricity_wtt_g_per_kwh * (1.0 + (a.td_loss_rate or 0.0)) * coefficients["wtt"]
+        return total * multiplier[:, None], factor * multiplier[:, None]
 
-    # -- energy rows: meters and runs ---------------------------------------------------------------------
+    # -- inputs of the energy rows -------------------------------------------------------------------------
 
-    def _energy_rows(self) -> dict[str, np.ndarray]:
-        """Long rows of kWh per site-hour with the inputs each is multiplied by (-1 where none)."""
-        layout, a, b = self.layout, self.a, self.b
+    def _row_inputs(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Return per row: the inputs it is multiplied by, its scale (runs) and its multiplier at the values."""
+        rows, a, b = self.rows, self.a, self.b
+        count = len(rows["kind"])
         pue = b.input(assumption_input("pue", a, resolve.assumption(self.lookup, "pue", a)), PHASE_CHAIN)
         uplift = b.input(assumption_input("node_uplift", a, resolve.assumption(self.lookup, "node_uplift", a)),
                          PHASE_CHAIN)
-        parts: list[dict[str, np.ndarray]] = []
-        for source, values in ((SOURCE_FACILITY_METER, layout.facility_kwh), (SOURCE_IT_METER, layout.it_kwh)):
-            rows = np.flatnonzero(layout.source == source)
-            level = "facility" if source == SOURCE_FACILITY_METER else "it"
-            meters = self._meter_inputs(level)
-            part = _blank(len(rows))
-            part.update(row=rows, kwh=np.nan_to_num(values[rows]), nominal=np.nan_to_num(values[rows]),
-                        meter=meters[layout.site_index[rows]])
-            if source == SOURCE_IT_METER:
-                part["pue"][:] = pue
-                part["nominal"] = part["nominal"] * a.pue
-            parts.append(part)
-        parts.extend(self._run_rows(pue, uplift))
-        return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+        self.declared_inputs, scale_coef = self._declared()
+        run, level = rows["run"], rows["level"]
+        is_run = rows["kind"] == KIND_RUN
+        inputs = {name: np.full(count, -1, dtype=np.int64) for name in ("meter", "pue", "uplift", "loss")}
+        for kind, level_name in ((KIND_FACILITY_METER, "facility"), (KIND_IT_METER, "it")):
+            chosen = rows["kind"] == kind
+            inputs["meter"][chosen] = self._meter_inputs(level_name)[rows["site"][chosen]]
+        uses_pue = (rows["kind"] == KIND_IT_METER) | (is_run & (level <= 2))
+        inputs["pue"][uses_pue] = pue
+        inputs["uplift"][is_run & (level == 0)] = uplift
+        with_loss = is_run & (level <= 1)
+        inputs["loss"][with_loss] = self._loss_inputs(run[with_loss])
+        safe_run = np.maximum(run, 0)
+        scale = np.where(is_run, np.append(scale_coef, 1.0)[run], 1.0)
+        multiplier = np.where(is_run, self.scale[safe_run] if len(self.scale) else 1.0, 1.0)
+        multiplier = multiplier * np.where(is_run & (level == 0), a.node_uplift, 1.0)
+        multiplier = multiplier * np.where(with_loss, self.f_dist[safe_run] if len(self.f_dist) else 1.0, 1.0)
+        multiplier = multiplier * np.where(uses_pue, a.pue, 1.0)
+        return inputs, scale, multiplier
 
     def _meter_inputs(self, level: str) -> np.ndarray:
         infos = {(info.site, info.level): info for info in self.detail.meters}
@@ -195,34 +233,6 @@ class _Inventory:
                 "meter:" + "+".join(info.names), f"{level} meter {', '.join(info.names)}", "meter",
                 resolved.distribution, 1.0, "multiplier", resolved.basis, resolved.origin), PHASE_ACTIVITY)
         return result
-
-    def _run_rows(self, pue: int, uplift: int) -> list[dict[str, np.ndarray]]:
-        layout, a = self.layout, self.a
-        in_runs = layout.source[layout.run_position] == SOURCE_RUNS
-        position, run = layout.run_position[in_runs], layout.run_index[in_runs]
-        self.declared_inputs, scale_coef = self._declared()
-        self.run_rows_position, self.run_rows_run = position, run
-        parts = []
-        for level_index, level in enumerate(("gpu_board", "node", "it", "facility")):
-            energy = layout.run_energy[level][in_runs]
-            keep = energy != 0
-            part = _blank(int(keep.sum()))
-            r = run[keep]
-            part.update(row=position[keep], kwh=energy[keep] * scale_coef[r], level=np.full(len(r), level_index),
-                        run=r)
-            nominal = energy[keep] * self.scale[r]
-            if level_index == 0:
-                part["uplift"][:] = uplift
-                nominal = nominal * a.node_uplift
-            if level_index <= 1:
-                part["loss"] = self._loss_inputs(r)
-                nominal = nominal * self.f_dist[r]
-            if level_index <= 2:
-                part["pue"][:] = pue
-                nominal = nominal * a.pue
-            part["nominal"] = nominal
-            parts.append(part)
-        return parts
 
     def _declared(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
         count = len(self.footprint.inputs)
@@ -251,34 +261,29 @@ class _Inventory:
     # -- steps ----------------------------------------------------------------------------------------------
 
     def add_electricity(self) -> None:
-        rows = self._energy_rows()
-        nominal_per_kwh = self._nominal_per_kwh()
-        effect = rows["nominal"][:, None] * nominal_per_kwh[rows["row"]]
-        tele = self._run_members(rows, effect)
-        factor_effect = rows["nominal"][:, None] * (self.per_kwh["factor"] + self._td_share())[rows["row"]]
-        ef = self._factor_members(rows, factor_effect)
-        per_row = [(rows[name], 1.0) for name in ("meter", "pue", "uplift", "loss")] + [(tele, 1.0)]
+        rows = self.rows
+        inputs, scale, multiplier = self._row_inputs()
+        coefficients = self._coefficients(rows["energy"] * scale, rows["weighted"] * scale)
+        nominal = self._coefficients(rows["energy"], rows["weighted"])
+        effect, factor_effect = self._nominal_effects(nominal, multiplier)
+        self.electricity_nominal = effect
+        tele = self._run_members(effect)
+        ef = self._factor_members(factor_effect)
+        per_row = [(inputs[name], 1.0) for name in ("meter", "pue", "uplift", "loss")] + [(tele, 1.0)]
         # Index -1 (meter rows, which belong to no run) picks the appended -1: no input.
         per_row += [(np.append(self.declared_inputs[key], -1)[rows["run"]], exponent) for key, exponent in DECLARED_KEYS]
-        kwh, where = rows["kwh"][:, None], rows["row"]
-        self.b.add(kwh * self.per_kwh["energy"][where], per_row=per_row)
-        factor_row = (np.where(self.groups[where] >= 0, ef[np.maximum(self.groups[where], 0)], -1), 1.0)
-        self.b.add(kwh * self.per_kwh["factor"][where], per_row=per_row + [factor_row])
+        factor_row = (np.where(rows["group"] >= 0, ef[np.maximum(rows["group"], 0)], -1), 1.0)
+        self.b.add(coefficients["energy"], per_row=per_row)
+        self.b.add(coefficients["factor"], per_row=per_row + [factor_row])
         td = self._optional_input("td_loss_rate")
         wtt = self._optional_input("electricity_wtt_g_per_kwh")
-        if "td_location" in self.per_kwh:
-            self.b.add(kwh * self.per_kwh["td_location"][where], fixed={td: 1.0}, per_row=per_row + [factor_row])
-        if "wtt_plain" in self.per_kwh:
-            self.b.add(kwh * self.per_kwh["wtt_plain"][where], fixed={wtt: 1.0}, per_row=per_row)
+        if "td" in coefficients:
+            self.b.add(coefficients["td"], fixed={td: 1.0}, per_row=per_row + [factor_row])
+        if "wtt" in coefficients:
+            self.b.add(coefficients["wtt"], fixed={wtt: 1.0}, per_row=per_row)
             if td >= 0:
-                self.b.add(kwh * self.per_kwh["wtt_plain"][where], fixed={wtt: 1.0, td: 1.0}, per_row=per_row)
-        self._add_device_offsets(rows)
-        self.electricity_nominal = effect
-
-    def _td_share(self) -> np.ndarray:
-        if "td_location" not in self.per_kwh:
-            return 0.0
-        return self.a.td_loss_rate * self.per_kwh["td_location"]
+                self.b.add(coefficients["wtt"], fixed={wtt: 1.0, td: 1.0}, per_row=per_row)
+        self._add_device_offsets(effect)
 
     def _optional_input(self, key: str) -> int:
         if getattr(self.a, key) is None:
@@ -286,19 +291,19 @@ class _Inventory:
         return self.b.input(assumption_input(key, self.a, resolve.assumption(self.lookup, key, self.a)),
                             PHASE_FACTORS)
 
-    def _run_members(self, rows: dict[str, np.ndarray], effect: np.ndarray) -> np.ndarray:
+    def _run_members(self, effect: np.ndarray) -> np.ndarray:
         """Telemetry and declared-energy errors of the runs behind runs-only hours; per row input or -1."""
+        rows = self.rows
         count = len(self.footprint.inputs)
         hours = np.bincount(self.layout.run_index, minlength=count).astype(float)
         classes = telemetry_classes(self.footprint, hours, self.detail)
         declared = np.array(["declared.energy" if run.declared is not None else "" for run in self.footprint.inputs],
                             dtype=object)
-        result = np.full(len(rows["row"]), -1, dtype=np.int64)
+        result = np.full(len(rows["run"]), -1, dtype=np.int64)
         is_run = rows["run"] >= 0
         for code, class_keys in ((0, classes[0]), (1, classes[1]), (2, declared)):
             chosen = is_run & ((rows["level"] == 0) if code == 0 else (rows["level"] > 0) if code == 1 else True)
-            vectors = np.zeros((count, len(OUTPUTS)))
-            np.add.at(vectors, rows["run"][chosen], effect[chosen])
+            vectors = segment_sum(rows["run"][chosen], effect[chosen], count)
             for class_key in sorted(set(class_keys) - {""}):
                 members = np.flatnonzero((class_keys == class_key) & np.any(vectors != 0, axis=1))
                 if not len(members):
@@ -312,13 +317,12 @@ class _Inventory:
                 result[target] = inputs[rows["run"][target]]
         return result
 
-    def _factor_members(self, rows: dict[str, np.ndarray], effect: np.ndarray) -> np.ndarray:
+    def _factor_members(self, effect: np.ndarray) -> np.ndarray:
         count = len(self.group_names)
         result = np.full(max(count, 1), -1, dtype=np.int64)
-        group = self.groups[rows["row"]]
+        group = self.rows["group"]
         matched = group >= 0
-        vectors = np.zeros((count, len(OUTPUTS)))
-        np.add.at(vectors, group[matched], effect[matched])
+        vectors = segment_sum(group[matched], effect[matched], count)
         classes = np.array([item[0] for item in self.group_names], dtype=object)
         for class_key in CLASSES:
             members = np.flatnonzero((classes == class_key) & np.any(vectors != 0, axis=1)) if count else []
@@ -330,21 +334,20 @@ class _Inventory:
                                            PHASE_FACTORS, main_component(vectors[members], MAIN_ORDER))
         return result
 
-    def _add_device_offsets(self, rows: dict[str, np.ndarray]) -> None:
+    def _add_device_offsets(self, effect: np.ndarray) -> None:
         """GPU sensor offsets change the runs' energy in runs-only hours; one draw per GPU, or one for all."""
-        d = self.detail
+        d, rows = self.detail, self.rows
         resolved = resolve.activity(self.lookup, "telemetry.gpu_offset_w")
         if resolved.distribution.is_fixed or not len(d.device_run):
             return
         count = len(self.footprint.inputs)
         board = (rows["run"] >= 0) & (rows["level"] == 0)
-        per_run = np.zeros((count, len(OUTPUTS)))
-        np.add.at(per_run, rows["run"][board], rows["nominal"][board, None]
-                  * self._nominal_per_kwh()[rows["row"][board]])
+        per_run = segment_sum(rows["run"][board], effect[board], count)
         in_period = np.bincount(self.layout.run_index, weights=self.layout.run_energy["gpu_board"], minlength=count)
         totals = np.array([float(run.energy_kwh["gpu_board"].sum()) for run in self.footprint.inputs])
         with np.errstate(invalid="ignore", divide="ignore"):
-            per_kwh = np.where(in_period[:, None] > 0, per_run / (in_period[:, None] * self.scale[:, None]), 0.0)
+            per_kwh = np.where(in_period[:, None] > 0, per_run / (in_period[:, None] * self.scale[:, None]), 0.0) \
+                if count else per_run
             share = np.where(totals > 0, in_period / totals, 0.0)
         effect = (d.device_hours * share[d.device_run] / 1000.0)[:, None] * per_kwh[d.device_run]
         if (resolved.distribution.correlation or "device") == "all":
@@ -354,8 +357,7 @@ class _Inventory:
             self.b.add(effect.sum(axis=0)[None, :], fixed={index: 1.0})
             return
         devices, inverse = np.unique(d.device_id, return_inverse=True)
-        vectors = np.zeros((len(devices), len(OUTPUTS)))
-        np.add.at(vectors, inverse.reshape(-1), effect)
+        vectors = segment_sum(inverse.reshape(-1), effect, len(devices))
         var = np.full(len(devices), resolved.distribution.sd() ** 2)
         self.b.family("telemetry.gpu_offset_w", f"GPU board power offset ({len(devices)} independent GPUs)",
                       "telemetry.gpu_offset_w", vectors, np.full(len(devices), resolved.distribution.mean()), var,
@@ -380,6 +382,7 @@ class _Inventory:
     def _residual_terms(self) -> float:
         """Add residual-mix factor errors per residual factor; return the nominal kg they carry."""
         carried = 0.0
+        hourly = self._hourly_energy()
         by_name = {market.market: market for market in self.result.market.markets}
         vectors, names, zones = [], [], []
         for name, rows in self.layout.market_rows.items():
@@ -389,7 +392,7 @@ class _Inventory:
                 continue
             matched = match_hours(table, self.layout.hours[rows])
             found = matched.factor_id >= 0
-            weights = self.electricity_nominal[rows, E2][found] * matched.g_per_kwh[found]
+            weights = hourly[rows][found] * matched.g_per_kwh[found]
             ids, inverse = np.unique(matched.factor_id[found], return_inverse=True)
             shares = np.bincount(inverse.reshape(-1), weights=weights) / max(weights.sum(), 1e-300)
             for factor_id, share in zip(ids.tolist(), shares):
@@ -435,6 +438,17 @@ class _Inventory:
             self.b.add(vectors, per_row=[(inputs, 1.0)])
         self.b.constant({"scope1_co2e_kg": constant})
 
+    def _hourly_energy(self) -> np.ndarray:
+        """Electricity per layout hour at the values (kWh), as the inventory engine takes it."""
+        layout, a = self.layout, self.a
+        e, run = layout.run_energy, layout.run_index
+        scale, f_dist = np.append(self.scale, 1.0)[run], np.append(self.f_dist, 1.0)[run]
+        node = (e["gpu_board"] * a.node_uplift + e["node"]) * scale
+        facility = (node * f_dist + e["it"] * scale) * a.pue + e["facility"] * scale
+        runs = np.bincount(layout.run_position, weights=facility, minlength=len(layout.hours))
+        return np.where(layout.source == SOURCE_FACILITY_METER, np.nan_to_num(layout.facility_kwh),
+                        np.where(layout.source == SOURCE_IT_METER, np.nan_to_num(layout.it_kwh) * a.pue, runs))
+
     def add_capital_goods(self) -> None:
         goods = self.layout.capital_goods
         if not goods:
@@ -456,8 +470,3 @@ class _Inventory:
         self.b.add(vectors, per_row=[(inputs, 1.0)])
 
 
-def _blank(count: int) -> dict[str, np.ndarray]:
-    minus = np.full(count, -1, dtype=np.int64)
-    return {"row": np.zeros(count, dtype=np.int64), "kwh": np.zeros(count), "nominal": np.zeros(count),
-            "meter": minus.copy(), "pue": minus.copy(), "uplift": minus.copy(), "loss": minus.copy(),
-            "level": minus.copy(), "run": minus.copy()}
