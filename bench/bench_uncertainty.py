@@ -13,7 +13,7 @@ models prepared once as the GUI keeps them:
 * 100,000 Monte Carlo trials of each view from a built model, and the build itself;
 * a straightforward per-trial recomputation: draw the assumptions, recompute both views with
   the engine. Only K trials are timed and the time is extrapolated to 100,000, because running
-  them all would take tens of minutes; the page says so;
+  them all would take tens of minutes; the results page states it;
 * a comparison of two sets with common random numbers.
 
 Medians of repeated runs are reported, because the machine runs other work in parallel.

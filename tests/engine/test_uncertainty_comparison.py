@@ -48,7 +48,8 @@ def test_comparing_a_set_with_itself_gives_zero_difference():
     result = comparison.compare({"a": reference, "b": same}, trials=5_000, seed=2)
     for item in result.differences:
         assert item.common.sd == 0.0
-        assert item.common.low == 0.0 and item.common.high == 0.0
+        assert item.common.low == 0.0
+        assert item.common.high == 0.0
         assert item.probability_below == 0.0
 
 

@@ -136,3 +136,11 @@ def test_check_key_rejects_unknown_keys_and_correlations():
         check_key("ef.location.hourly", Distribution("normal", (1.0, 0.1), True, "week"), numeric)
     with pytest.raises(UsageError, match="in W"):
         check_key("telemetry.gpu_offset_w", Distribution.rectangular(0.1), numeric)
+
+
+def test_normal_quantiles_agree_with_erfc_everywhere():
+    for probability in (1e-300, 1e-100, 1e-15, 1e-8, 1e-4, 0.02425, 0.3, 0.6, 0.975, 0.999, 1 - 1e-10):
+        x = float(standard_normal_ppf(probability))
+        tail = 0.5 * math.erfc(-x / math.sqrt(2)) if probability < 0.5 else 0.5 * math.erfc(x / math.sqrt(2))
+        expected = probability if probability < 0.5 else 1.0 - probability
+        assert tail == pytest.approx(expected, rel=1e-12), probability

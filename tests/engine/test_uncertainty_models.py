@@ -120,7 +120,7 @@ def test_model_trials_equal_per_trial_recompute():
         assert fast[trial, 3] == pytest.approx(slow[3], rel=1e-4)
 
 
-def test_asset_ending_life_during_runs_is_charged_only_while_alive():
+def test_embodied_charge_ends_with_life():
     prepared = napkin_footprint()
     a = replace(Assumptions(), lifetime_years=5.0)
     model = build_footprint_model(prepared, a, lookup_of({}))
@@ -192,7 +192,7 @@ def test_gpu_offsets_independent_and_fully_correlated():
     assert "telemetry.gpu_offset_w" in correlated.input_names()
 
 
-def test_pooled_family_variance_is_the_sum_of_its_members():
+def test_pooled_variance_sums_members():
     runs = [_telemetry_run(i, f"run-{i}", 24 * (i % 20), 10, 0.5 + 0.01 * i, "s1", "Z") for i in range(40)]
     prepared = PreparedFootprint(runs, _factors(), [])
     store = {"pue": Distribution.fixed(), "node_uplift": Distribution.fixed(),
@@ -273,7 +273,7 @@ def test_inventory_point_equals_engine(changes):
     assert model.point() == pytest.approx([expected[name] for name in model.reported], rel=1e-12, abs=1e-9)
 
 
-def test_inventory_runs_only_hours_carry_the_chain_and_telemetry():
+def test_inventory_runs_only_hours_chain():
     prepared, context = inventory_case()
     model = build_inventory_model(prepared, Assumptions(), lookup_of({}), context["period"])
     names = model.input_names()

@@ -1,7 +1,7 @@
 """Uncertainty of a project's footprint or inventory: live interval, Monte Carlo and sensitivity.
 
-:class:`UncertaintyContext` holds a project's prepared models and the detail the uncertainty
-model needs (device-hours, telemetry kinds, meter classes); the GUI keeps one per open project.
+:class:`UncertaintyContext` contains a project's prepared models and the detail the uncertainty
+model needs (device-hours, telemetry kinds, meter classes). The GUI keeps one per open project.
 Then:
 
 * :func:`live_interval` returns Approach 1 intervals in tens of milliseconds, switching to Monte

@@ -46,7 +46,10 @@ class ValidationReport:
 
 
 def run_validation(cases: list[str] | None = None) -> ValidationReport:
-    """Run the worked examples and published cases (or only those named in ``cases``)."""
+    """Run the worked examples with their uncertainty checks, the published and the comparison cases.
+
+    ``cases`` limits the run to the named cases.
+    """
     examples = _load("worked_examples.json")
     published = _load("published_cases.json")["cases"]
     comparisons = _load("comparison_cases.json")["cases"]

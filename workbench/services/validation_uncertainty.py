@@ -149,6 +149,7 @@ def we7(expected: dict) -> list[Check]:
     model = product_model(with_embodied=True)
     run = MonteCarlo(model, seed=WE7_SEED, trials=1_000_000).run()
     product, embodied = run.summaries["operational_co2e_kg"], run.summaries["embodied_co2e_kg"]
+
     seed_exact = 1e-9
     checks = [
         Check("WE7", "model: mean (seed-exact)", expected["mean_t"], product.mean / 1000, seed_exact, "t"),
@@ -166,6 +167,7 @@ def we7(expected: dict) -> list[Check]:
         Check("WE7", "model: adaptive batch size", expected["adaptive_batch_M"], adaptive_batch_size(0.95), EXACT),
     ]
     checks += _agreement("WE7", product_model(), "operational_co2e_kg", 1000.0, "t")
+
     linear = analytic.propagate(model, large="none").intervals["embodied_co2e_kg"]
     switched = analytic.propagate(model)
     interval = switched.intervals["embodied_co2e_kg"]
@@ -175,6 +177,7 @@ def we7(expected: dict) -> list[Check]:
         Check("WE7", "switched interval low", expected["emb_p2_5_kg"], interval.low, AGREEMENT, "kg"),
         Check("WE7", "switched interval high", expected["emb_p97_5_kg"], interval.high, AGREEMENT, "kg"),
     ]
+
     rule = analytic.lognormal_rule(product_model()) if analytic.lognormal_applies(product_model()) else {}
     low, high = (rule["operational_co2e_kg"].low, rule["operational_co2e_kg"].high) if rule else (math.nan, math.nan)
     checks += [

@@ -1,9 +1,9 @@
 """Analytic propagation for the live view: IPCC Approach 1 in the form of the GUM law with covariance.
 
 ``u_c^2(y) = sum_i c_i^2 u^2(x_i) + pooled family variance``, ``c_i = dy/dx_i`` at the values.
-Correlation is carried by shared inputs (one PUE, one grid factor, one PCF group used by many
-rows is one input), so the explicit inputs are independent and the covariance terms of the GUM
-formula are the cross products inside ``c_i``. For products of independent inputs this is the
+Correlation is carried by shared inputs: one PUE, one grid factor or one PCF group used by many
+rows is one input. The explicit inputs are therefore independent, and the covariance terms of
+the GUM formula are the cross products inside ``c_i``. For products of independent inputs this is the
 IPCC rule ``U = sqrt(sum U_i^2)``; for sums it is ``sqrt(sum (U_i x_i)^2)``.
 
 An input whose 95 % range is asymmetric about its value enters with the larger half-width
@@ -140,10 +140,10 @@ def _terms_of(model: UncertaintyModel, output: str) -> list[int]:
 
 
 def lognormal_applies(model: UncertaintyModel) -> bool:
-    """The product rule applies when every reported output is one product of inputs with positive values.
+    """Return True when every reported output is one product of inputs with positive values.
 
-    It treats each input as lognormal with GSD = 1 + U (its own GSD for lognormal inputs), so
-    pooled families and tabulated terms exclude it.
+    The rule treats each input as lognormal with GSD = 1 + U (its own GSD for lognormal inputs),
+    so pooled families and tabulated terms exclude it.
     """
     if model.families:
         return False

@@ -95,7 +95,7 @@ class ModelBuilder:
         if not columns:
             self._accumulate(base, table, coefficients.sum(axis=0))
             return
-        unique, inverse = _unique_rows(np.stack([array for array, _ in columns], axis=1))
+        unique, inverse = unique_rows(np.stack([array for array, _ in columns], axis=1))
         sums = segment_sum(inverse, coefficients, len(unique))
         exponents = [exponent for _, exponent in columns]
         for row, total in zip(unique, sums):
@@ -195,7 +195,7 @@ def _fixed_notes(fixed: Mapping[str, dict]) -> list[str]:
     return [f"inputs without a distribution, so without uncertainty here: {', '.join(keys)}"]
 
 
-def _unique_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def unique_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the distinct rows of an int matrix (values >= -1) and each row's position among them."""
     radices = codes.max(axis=0).astype(np.int64) + 2
     if float(np.prod(radices.astype(float))) < 2.0 ** 62:
@@ -212,9 +212,9 @@ def pool_members(b: ModelBuilder, class_key: str, members: Sequence, vectors: np
                  names: Sequence[str], phase: int, size: np.ndarray) -> np.ndarray:
     """Make the members of a class that dominate its variance explicit inputs and pool the others.
 
-    ``vectors`` (members, outputs) is each member's effect on the outputs at a multiplier of 1
-    (a relative error of 100 %); ``size`` is that effect on the main output. Returns each
-    member's input index, or -1 for pooled members.
+    ``vectors`` (members, outputs) is each member's effect on the outputs per unit of its
+    multiplier, that is at a relative error of 100 %. ``size`` is that effect on the main output.
+    Returns each member's input index, or -1 for pooled members.
     """
     from workbench.engine.uncertainty.defaults import TABLE
     from workbench.engine.uncertainty.model import explicit_members

@@ -1,9 +1,9 @@
 """Side-by-side Monte Carlo of several assumption sets with common random numbers.
 
-Inputs are paired by name across the sets' models: the same PUE, grid factor group, meter or
-PCF group takes the same uniform number in every set and is mapped through each set's own
-distribution (its quantile function), so an input whose distribution a set changed still moves
-together with its counterpart. Pooled families of the same name share their standard normal
+Inputs are paired by name across the sets' models. The same PUE, grid factor group, meter or
+PCF group takes the same uniform number in every set, mapped through each set's own
+distribution (its quantile function). An input whose distribution a set changed therefore still
+moves together with its counterpart. Pooled families of the same name share their standard normal
 blocks. The trials of set B minus those of set A then give the distribution of the difference
 with the shared uncertainty cancelled, which is narrower than combining two independent
 intervals; the same difference from independent draws is returned next to it for comparison.

@@ -243,7 +243,7 @@ class _Amortized:
         for cls in (False, True):
             chosen = self.assumed_usage == cls
             tables[cls] = segment_sum(self.group_of[chosen], charge[chosen], len(self.names))
-        # Every grid holds the lifetime's value itself, so the charge at the value is one column of the table.
+        # Every grid contains the lifetime's value itself, so the charge at the value is one column of the table.
         column = np.array([int(np.searchsorted(grids[k], shared_value)) for k in range(len(self.names))]) \
             if len(grid_of) > 1 else np.full(len(self.names), int(np.searchsorted(grids[0], shared_value)))
         rows = np.arange(len(self.names))
@@ -358,8 +358,8 @@ class _Amortized:
                 coefficients[0, self.output] = self.at_value[assumed][k]
                 self.b.add(coefficients, fixed=fixed)
             else:
-                # charge x lifetime is piecewise linear in the lifetime (exact between the kinks where an
-                # asset's end of life crosses a run's window); the 1 / lifetime factor stays exact.
+                # Charge x lifetime is piecewise linear in the lifetime, so the table is exact between the
+                # kinks where an asset's end of life crosses a run's window. The 1 / lifetime factor is exact.
                 coefficients[0, self.output] = 1.0
                 fixed[lifetime] = -1.0
                 self.b.add(coefficients, fixed=fixed, table=self.b.table(lifetime, grid, ys * grid))
@@ -368,9 +368,9 @@ class _Amortized:
 def _relu_sums(breaks: np.ndarray, weight: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Return ``sum_r weight_r * max(L - breaks[r, a], 0)`` for every asset a and length L in ``lengths[a]``.
 
-    Each column of ``breaks`` (runs, assets) is sorted once; the sum at L is then
-    ``L * W(<L) - B(<L)`` with cumulative weights W and weighted breaks B, found for all assets at
-    once by searching the columns laid end to end.
+    Each column of ``breaks`` (runs, assets) is sorted once. The sum at L is then
+    ``L * W(<L) - B(<L)`` with cumulative weights W and weighted breaks B. One search over the
+    columns laid end to end finds them for every asset at once.
     """
     runs, assets = breaks.shape
     order = np.argsort(breaks, axis=0, kind="stable")

@@ -91,7 +91,7 @@ def _compute(prepared: "PreparedFootprint", zone_override: str | None, period: "
             continue
         table = prepared.factor_tables.get(zone) if zone else None
         matched = match_hours(table, hours)
-        local = _local_groups(matched, hours, zone or "", correlations, codes, names)
+        local = local_groups(matched, hours, zone or "", correlations, codes, names)
         factors = np.nan_to_num(matched.g_per_kwh)
         metered = prepared.metered_pue.get(run.site or "")
         pue = metered.at(hours) if metered is not None else np.full(len(hours), np.nan)
@@ -116,7 +116,7 @@ def _compute(prepared: "PreparedFootprint", zone_override: str | None, period: "
         group_name=tuple(item[2] for item in names))
 
 
-def _local_groups(matched, hours: np.ndarray, zone: str, correlations: Mapping[str, str],
+def local_groups(matched, hours: np.ndarray, zone: str, correlations: Mapping[str, str],
                   codes: dict[tuple, int], names: list[tuple[str, str, str]]) -> np.ndarray:
     """Return each hour's global group index (-1 where no factor covers the hour), registering new groups."""
     result = np.full(len(hours), -1, dtype=np.int64)

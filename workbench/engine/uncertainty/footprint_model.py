@@ -56,11 +56,11 @@ class MeterInfo:
 
 @dataclass(frozen=True)
 class TelemetryDetail:
-    """What the uncertainty model needs beyond the prepared footprint.
+    """Facts about the project's telemetry and meters beyond the prepared footprint.
 
     ``device_run``, ``device_id`` and ``device_hours`` give each run's device-hours of GPU
     telemetry per device (a device is one GPU in nvidia-smi logs). ``energy_source`` maps a run
-    index to ``nvml`` for energy-counter telemetry; other GPU telemetry is sampled board power.
+    index to ``nvml`` for energy-counter telemetry. Other GPU telemetry is sampled board power.
     """
 
     device_run: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
@@ -271,6 +271,7 @@ class _Context:
         if resolved.distribution.is_fixed or not keep.any():
             return
         run, device, hours = d.device_run[keep], d.device_id[keep], d.device_hours[keep]
+
         totals = np.array([float(item.gpu_part_kwh.sum()) for item in self.prepared.inputs])
         with np.errstate(invalid="ignore", divide="ignore"):
             in_period = np.where(totals > 0, self.sums.gpu_part_kwh / totals, 0.0)
@@ -282,6 +283,7 @@ class _Context:
             per_kwh = np.stack([np.ones(len(totals)), np.where(energy > 0, facility / energy, 0.0),
                                 np.where(energy > 0, operational / energy, 0.0), np.zeros(len(totals))], axis=1)
         effect = (hours * in_period[run] / 1000.0)[:, None] * per_kwh[run]
+
         correlation = resolved.distribution.correlation or "device"
         row = TABLE["telemetry.gpu_offset_w"]
         if correlation == "all":
@@ -290,6 +292,7 @@ class _Context:
                                                 resolved.basis, resolved.origin), PHASE_ACTIVITY)
             self.b.add(effect.sum(axis=0)[None, :], fixed={index: 1.0})
             return
+
         devices, inverse = np.unique(device, return_inverse=True)
         vectors = segment_sum(inverse.reshape(-1), effect, len(devices))
         result = np.full(len(devices), -1, dtype=np.int64)

@@ -6,9 +6,9 @@ errors). From it:
 
 * location-based Scope 2 (or Scope 3 category 1 at a cloud site): energy x factor x factor error;
 * market-based Scope 2, linearized around the engine's allocation: a change of consumption is
-  charged at the market's marginal rate (residual mix or location fallback over the uncovered
-  consumption; the residual mix average when instruments cover everything), supplier rates
-  carry their own error and residual-mix factors theirs;
+  charged at the market's marginal rate. That rate is the residual-mix and location-fallback
+  emissions over the uncovered consumption, or the residual mix average when instruments cover
+  everything. Supplier rates carry their own error, and so do residual-mix factors;
 * Scope 3 category 3: upstream factor x purchased electricity and the T&D loss rate x
   (location-based emissions + upstream), with the assumptions' distributions if set.
 
@@ -18,22 +18,21 @@ release error per record. Capital goods share the PCF groups of the footprint (l
 
 from __future__ import annotations
 
-import weakref
-from typing import Mapping
 
 import numpy as np
 
 from workbench.engine.assumptions import Assumptions
 from workbench.engine.factors import match_hours
 from workbench.engine.inventory import InventoryResult, PreparedInventory
-from workbench.engine.inventory_layout import SOURCE_FACILITY_METER, SOURCE_IT_METER, SOURCE_RUNS
+from workbench.engine.inventory_layout import SOURCE_FACILITY_METER, SOURCE_IT_METER
 from workbench.engine.periods import Period
 from workbench.engine.uncertainty import resolve
 from workbench.engine.uncertainty.builder import (PHASE_ACTIVITY, PHASE_CHAIN, PHASE_DECLARED, PHASE_EMBODIED,
-                                                  PHASE_FACTORS, PHASE_SCOPE1, Lookup, ModelBuilder, _unique_rows,
-                                                  main_component, pool_members, segment_sum)
+                                                  PHASE_FACTORS, PHASE_SCOPE1, Lookup, ModelBuilder, main_component,
+                                                  pool_members, segment_sum)
 from workbench.engine.uncertainty.embodied_model import asset_groups
-from workbench.engine.uncertainty.factor_groups import CLASSES, _local_groups
+from workbench.engine.uncertainty.factor_groups import CLASSES
+from workbench.engine.uncertainty.inventory_rows import KIND_FACILITY_METER, KIND_IT_METER, KIND_RUN, energy_structure
 from workbench.engine.uncertainty.footprint_model import (DECLARED_KEYS, LOSS_KEYS, MeterInfo, TelemetryDetail,
                                                           assumption_input, declared_dependence, telemetry_classes)
 from workbench.engine.uncertainty.model import UncertainInput, UncertaintyModel
@@ -48,8 +47,6 @@ DERIVED = {
     "total_market_based_co2e_kg": dict(SCOPE3, scope1_co2e_kg=1.0, scope2_market_co2e_kg=1.0),
 }
 MAIN_ORDER = (S2L, C1, S2M, C2, S1, C3, E2)
-KIND_FACILITY_METER, KIND_IT_METER, KIND_RUN = range(3)
-_GROUPS: "weakref.WeakKeyDictionary[PreparedInventory, dict]" = weakref.WeakKeyDictionary()
 
 
 def build_inventory_model(prepared: PreparedInventory, a: Assumptions, lookup: Lookup, period: Period, *,
@@ -66,66 +63,6 @@ def build_inventory_model(prepared: PreparedInventory, a: Assumptions, lookup: L
     return b.build(DERIVED)
 
 
-def _energy_structure(prepared: PreparedInventory, period: Period, correlations: Mapping[str, str]
-                      ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
-    """Return the period's electricity as rows summed per source, site, run, level and factor group.
-
-    Every row has: ``kind`` (facility meter, IT meter or run), ``site``, ``run`` and ``level``
-    (-1 for meters), ``group`` (-1 where no factor covers the hours), ``energy`` (kWh, before
-    any assumption) and ``weighted`` (kWh x location factor / 1000, kg), its site's ``market``
-    index and ``scope2`` flag. Nothing here depends on an assumption, so it is cached per period.
-    """
-    cache = _GROUPS.setdefault(prepared, {})
-    key = (period.start_s, period.end_s, tuple(sorted(correlations.items())))
-    if key not in cache:
-        cache[key] = _summed_rows(prepared, period, correlations)
-    return cache[key]
-
-
-def _summed_rows(prepared: PreparedInventory, period: Period, correlations: Mapping[str, str]
-                 ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, str]]]:
-    layout = prepared.layout(period)
-    groups = np.full(len(layout.hours), -1, dtype=np.int64)
-    codes: dict[tuple, int] = {}
-    names: list[tuple[str, str, str]] = []
-    for index, site in enumerate(layout.sites):
-        rows = layout.site_rows(index)
-        hours = layout.hours[rows]
-        table = prepared.location_tables.get(site.zone) if site.zone else None
-        groups[rows] = _local_groups(match_hours(table, hours), hours, site.zone or "", correlations, codes, names)
-    location = np.nan_to_num(layout.location_g) / 1000.0
-    parts = []
-    for kind, source, values in ((KIND_FACILITY_METER, SOURCE_FACILITY_METER, layout.facility_kwh),
-                                 (KIND_IT_METER, SOURCE_IT_METER, layout.it_kwh)):
-        hour = np.flatnonzero(layout.source == source)
-        energy = np.nan_to_num(values[hour])
-        parts.append((kind, hour, np.full(len(hour), -1), np.full(len(hour), -1), energy))
-    in_runs = layout.source[layout.run_position] == SOURCE_RUNS
-    for level_index, level in enumerate(("gpu_board", "node", "it", "facility")):
-        energy = layout.run_energy[level][in_runs]
-        keep = energy != 0
-        parts.append((KIND_RUN, layout.run_position[in_runs][keep], layout.run_index[in_runs][keep],
-                      np.full(int(keep.sum()), level_index), energy[keep]))
-    kind = np.concatenate([np.full(len(part[1]), part[0]) for part in parts])
-    hour = np.concatenate([part[1] for part in parts]).astype(np.int64)
-    run = np.concatenate([part[2] for part in parts]).astype(np.int64)
-    level = np.concatenate([part[3] for part in parts]).astype(np.int64)
-    energy = np.concatenate([part[4] for part in parts]).astype(float)
-    site, group = layout.site_index[hour], groups[hour]
-    columns = np.stack([kind, site, run + 1, level + 1, group + 1], axis=1)
-    unique, inverse = _unique_rows(columns)
-    market = np.full(len(layout.sites), -1, dtype=np.int64)
-    for index, rows in enumerate(layout.market_rows.values()):
-        market[np.unique(layout.site_index[rows])] = index
-    cloud = np.array([item.boundary == "cloud" for item in layout.sites], dtype=bool)
-    summed = {"kind": unique[:, 0], "site": unique[:, 1], "run": unique[:, 2] - 1, "level": unique[:, 3] - 1,
-              "group": unique[:, 4] - 1, "energy": segment_sum(inverse, energy, len(unique)),
-              "weighted": segment_sum(inverse, energy * location[hour], len(unique))}
-    summed["market"] = market[summed["site"]] if len(market) else summed["site"] * 0 - 1
-    summed["scope2"] = (~cloud[summed["site"]]).astype(float) if len(cloud) else summed["energy"] * 0
-    return summed, names
-
-
 class _Inventory:
     """Arrays shared by the steps of one inventory model build."""
 
@@ -135,7 +72,7 @@ class _Inventory:
         self.result: InventoryResult = result if result is not None else prepared.compute(a, period)
         self.layout = prepared.layout(period)
         correlations = {key: resolve.correlation(lookup, key) for key in CLASSES}
-        self.rows, self.group_names = _energy_structure(prepared, period, correlations)
+        self.rows, self.group_names = energy_structure(prepared, period, correlations)
         self.footprint = prepared.footprint
         self.scale, _, self.f_dist, self.categories = self.footprint.run_scales(a)
         self.market_names = list(self.layout.market_rows)
@@ -302,7 +239,12 @@ class _Inventory:
         result = np.full(len(rows["run"]), -1, dtype=np.int64)
         is_run = rows["run"] >= 0
         for code, class_keys in ((0, classes[0]), (1, classes[1]), (2, declared)):
-            chosen = is_run & ((rows["level"] == 0) if code == 0 else (rows["level"] > 0) if code == 1 else True)
+            if code == 0:
+                chosen = is_run & (rows["level"] == 0)
+            elif code == 1:
+                chosen = is_run & (rows["level"] > 0)
+            else:
+                chosen = is_run
             vectors = segment_sum(rows["run"][chosen], effect[chosen], count)
             for class_key in sorted(set(class_keys) - {""}):
                 members = np.flatnonzero((class_keys == class_key) & np.any(vectors != 0, axis=1))

@@ -1,8 +1,8 @@
 """Monte Carlo propagation (IPCC Approach 2, GUM Supplement 1) over an uncertainty model.
 
-The generator is NumPy's PCG64 (``numpy.random.default_rng(seed)``); inputs are drawn in the
-model's order, one call per input and batch, then one standard normal block per pooled family,
-so the same model, seed and trial plan give the same numbers on any run.
+The generator is NumPy's PCG64 (``numpy.random.default_rng(seed)``). Inputs are drawn in the
+model's order, one call per input and batch, then one standard normal block per pooled family.
+The same model, seed and trial plan therefore give the same numbers on any run.
 
 A fixed number of trials runs as one batch up to :data:`FIXED_BATCH` trials (larger numbers in
 batches of that size). The adaptive procedure (GUM-S1 7.9) runs batches of

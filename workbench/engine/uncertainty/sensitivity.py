@@ -5,8 +5,8 @@
 * Tornado: the output with one input at its 2.5th and at its 97.5th percentile and every other
   input at its value (a pooled family at its mean -/+ 1.96 sd).
 * Sobol indices (optional): first-order ``S_i`` (Saltelli et al. 2010 estimator) and total
-  ``S_Ti`` (Jansen 1999 estimator) from the radial design of matrices A, B and A_B^(i), with
-  ``N x (k + 2)`` model evaluations; each pooled family counts as one input.
+  ``S_Ti`` (Jansen 1999 estimator) from the matrices A, B and A_B^(i), which take
+  ``N x (k + 2)`` model evaluations. Each pooled family counts as one input.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 The difference ``v(all) - v(none)`` between set A (no assumption switched) and set B (every
 differing assumption switched to B's value) is split into one share per assumption with
-Shapley values: the average, over every order of switching the assumptions one at a time from
-A to B, of the change the switch makes. The shares add up to the difference exactly
-(efficiency), do not depend on any chosen order, and split interaction effects evenly. With
+Shapley values. A share is the change that switching the assumption makes, averaged over every
+order of switching the assumptions one at a time from A to B. The shares add up to the
+difference exactly (efficiency), do not depend on any chosen order, and split interaction
+effects evenly. With
 ``k`` assumptions the exact value needs the ``2^k`` subsets; above :data:`EXACT_LIMIT` it is
 estimated from sampled orders (each with its reverse), with a standard error.
 
