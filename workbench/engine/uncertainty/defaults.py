@@ -133,6 +133,13 @@ TABLE: dict[str, UncertaintyDefault] = {row.key: row for row in (
          "draws once per zone instead.", ("day", "zone")),
     _row("ef.residual_mix", "Residual mix factor", "multiplier", Distribution.normal_u95(0.15),
          "+/-15 % (engineering judgement); one draw per factor", ("factor",)),
+    _row("ef.eac", "Certificate-covered consumption (EAC, zero-emission)", "multiplier", Distribution.fixed(),
+         "0 on the rate: a certificate either passes the Scope 2 quality criteria or is excluded (binary), so it "
+         "carries no rate uncertainty", ("instrument",)),
+    _row("ef.marginal", "Marginal intensity (MOER)", "multiplier", Distribution.normal_u95(0.40),
+         "+/-40 %: model-based, and providers disagree (engineering judgement). NOTE: marginal intensities enter "
+         "only avoided-emissions estimates, which are reported beside the totals without an interval.",
+         ("factor",)),
     _row("ef.supplier", "Supplier-specific rate", "multiplier", Distribution.normal_u95(0.05),
          "+/-5 % (engineering judgement); one draw per instrument. Certificates and PPAs at a zero rate carry no "
          "rate uncertainty; their eligibility is pass or fail.", ("instrument",)),

@@ -169,6 +169,7 @@ class MonteCarlo:
         self._x: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
         self._batch_stats: list[np.ndarray] = []
+        self._moments: tuple[int, np.ndarray, np.ndarray] | None = None
         self.converged: bool | None = None
 
     @property
@@ -198,6 +199,7 @@ class MonteCarlo:
             batch += 1
             if self.adaptive:
                 self._batch_stats.append(self._statistics(y))
+                self._combine(y)
                 self.converged = self._stable()
                 finished = self.converged or done + size > self.max_trials
             else:
@@ -243,13 +245,26 @@ class MonteCarlo:
         low, high = np.percentile(y, [tail, 100.0 - tail], axis=0)
         return np.stack([y.mean(axis=0), y.std(axis=0, ddof=1), low, high])
 
+    def _combine(self, y: np.ndarray) -> None:
+        """Add a batch to the running count, mean and sum of squared deviations (Chan et al. pairwise update)."""
+        count, mean, squares = len(y), y.mean(axis=0), ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+        if self._moments is None:
+            self._moments = (count, mean, squares)
+            return
+        total, old_mean, old_squares = self._moments
+        delta = mean - old_mean
+        combined = total + count
+        self._moments = (combined, old_mean + delta * count / combined,
+                         old_squares + squares + delta ** 2 * total * count / combined)
+
     def _stable(self) -> bool:
         h = len(self._batch_stats)
         if h < 2:
             return False
         stats = np.stack(self._batch_stats)  # (batches, 4, outputs)
         spread = np.sqrt(((stats - stats.mean(axis=0)) ** 2).sum(axis=0) / (h * (h - 1)))
-        u = np.vstack(self._y).std(axis=0, ddof=1)
+        count, _, squares = self._moments
+        u = np.sqrt(squares / (count - 1))
         for column, uncertainty in enumerate(u):
             if uncertainty <= 0 or not math.isfinite(uncertainty):
                 continue
