@@ -225,3 +225,12 @@ def test_cli_compare_and_errors(telemetry_project, capsys):
     assert code == 2
     code, out = run_cli(capsys, "assumptions", telemetry_project, "--distribution", "pue=gamma:1", "--rationale", "x")
     assert code == 2
+
+
+@pytest.mark.parametrize("view", ["footprint", "inventory"])
+def test_empty_project_has_zero_spread(project, view):
+    data = uncertainty.analyze(project, view=view, trials=1_000).as_json()
+    main = data["main_output"]
+    assert data["point"][main] == 0.0
+    assert data["monte_carlo"]["outputs"][main]["sd"] == 0.0
+    assert data["inputs"] == []

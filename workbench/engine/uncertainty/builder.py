@@ -197,6 +197,8 @@ def _fixed_notes(fixed: Mapping[str, dict]) -> list[str]:
 
 def unique_rows(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the distinct rows of an int matrix (values >= -1) and each row's position among them."""
+    if len(codes) == 0:
+        return codes.reshape(0, codes.shape[1] if codes.ndim == 2 else 0), np.zeros(0, dtype=np.int64)
     radices = codes.max(axis=0).astype(np.int64) + 2
     if float(np.prod(radices.astype(float))) < 2.0 ** 62:
         key = np.zeros(len(codes), dtype=np.int64)
