@@ -13,7 +13,7 @@ models prepared once as the GUI keeps them:
 * 100,000 Monte Carlo trials of each view from a built model, and the build itself;
 * a straightforward per-trial recomputation: draw the assumptions, recompute both views with
   the engine. Only K trials are timed and the time is extrapolated to 100,000, because running
-  them all would take tens of minutes; the results page states it;
+  them all would take tens of minutes. The results page states that it is extrapolated;
 * a comparison of two sets with common random numbers.
 
 Medians of repeated runs are reported, because the machine runs other work in parallel.
@@ -73,6 +73,13 @@ def analytic_times(context, base, stored, period, repeat: int) -> dict:
         both.append(_timed(lambda: [uncertainty.live_interval(context, a, stored, view=view, period=period,
                                                               large="none") for view in ("footprint", "inventory")])[0])
     result["both"] = _ms(both)
+    result.update(switch_times(context, base, stored, period, repeat))
+    return result
+
+
+def switch_times(context, base, stored, period, repeat: int) -> dict:
+    """Time the live footprint interval with its automatic switch: default distributions, then PUE +/-60 %."""
+    result = {}
     switched = []
     for number in range(max(3, repeat // 5)):
         a = replace(base, **CHANGES[number % len(CHANGES)])
@@ -80,6 +87,7 @@ def analytic_times(context, base, stored, period, repeat: int) -> dict:
         switched.append(seconds)
     result["footprint_with_switch"] = _ms(switched)
     result["footprint_method"] = live.method
+
     wide = distributions.DistributionSet("bench", {**stored.stored, "pue": Resolved(
         Distribution.normal_u95(0.60), "bench", "a PUE known only to +/-60 %, to force the switch")})
     forced = []
