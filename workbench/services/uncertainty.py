@@ -101,6 +101,8 @@ def load_detail(project: Project, footprint: FootprintModel) -> TelemetryDetail:
     for row in uncertainty_repo.meters(project.conn).itertuples():
         level = METER_LEVEL.get(row.measurement_point, "facility")
         meters.setdefault((row.site or "", level), []).append(row)
+    # NOTE: several meters at one site and point become one input with the least accurate class,
+    # which treats their errors as fully correlated (conservative for a sum of their readings).
     infos = tuple(MeterInfo(site, level, tuple(item.name for item in rows), _widest_class(rows))
                   for (site, level), rows in meters.items())
     return TelemetryDetail(hours["run_id"].map(index).to_numpy(np.int64), hours["device_id"].to_numpy(np.int64),
