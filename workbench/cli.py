@@ -196,6 +196,7 @@ def cmd_library(args: argparse.Namespace) -> int:
 
 def cmd_assumptions(args: argparse.Namespace) -> int:
     from workbench.services import assumptions, projects
+    from workbench.services import distributions as distribution_service
 
     values = {}
     for item in args.values:
@@ -203,26 +204,45 @@ def cmd_assumptions(args: argparse.Namespace) -> int:
         if not separator or not key.strip():
             raise UsageError(f"'{item}' is not KEY=VALUE", hint="Write for example pue=1.2.")
         values[key.strip()] = value.strip()
+    specs = distribution_service.parse_assignments(args.distribution or [])
+    if args.distribution_file:
+        specs.update(distribution_service.read_file(args.distribution_file))
     with projects.open_existing(args.project) as project:
-        if values:
-            changes = assumptions.change(project, args.set, values, rationale=args.rationale or "",
-                                         base=args.base)
-            if not args.json:
-                for item in changes:
-                    print(f"{item['set']}: {item['key']} {item['old']!r} -> {item['new']!r}")
-                if not changes:
-                    print("No value changed.")
-        elif args.base:
-            assumptions.create_set(project, args.set, args.base)
+        with project.transaction():
+            changes = []
+            if values:
+                changes += assumptions.change(project, args.set, values, rationale=args.rationale or "",
+                                              base=args.base)
+            if specs:
+                changes += distribution_service.change(project, args.set, specs, rationale=args.rationale or "",
+                                                       base=args.base)
+            if not values and not specs and args.base:
+                assumptions.create_set(project, args.set, args.base)
+        if (values or specs) and not args.json:
+            for item in changes:
+                print(f"{item['set']}: {item['key']} {item['old']!r} -> {item['new']!r}")
+            if not changes:
+                print("No value changed.")
         resolved = assumptions.resolve(project, args.set)
+        rows = distribution_service.resolved_rows(project, args.set)
+        if args.export_distributions:
+            exported = distribution_service.export(project, args.set)
+            Path(args.export_distributions).write_text(json.dumps(exported, indent=2, default=str) + "\n", "utf-8")
     if args.json:
-        _print_json({"assumption_set": args.set, "assumptions": [item.as_dict() for item in resolved.values()]})
-    elif not values:
+        _print_json({"assumption_set": args.set, "assumptions": [item.as_dict() for item in resolved.values()],
+                     "distributions": rows})
+    elif not values and not specs:
         print(f"Assumption set '{args.set}':")
         for item in resolved.values():
             value = "" if item.value is None else item.value
             unit = f" {item.unit}" if item.unit else ""
             print(f"  {item.key} = {value}{unit}   [{item.origin}] {item.rationale}")
+        if args.distributions:
+            print("Distributions:")
+            for row in rows:
+                print(f"  {row['key']}: {row['describe']}   [{row['origin']}] {row['basis']}")
+    if args.export_distributions and not args.json:
+        print(f"Wrote the distributions of '{args.set}' to {args.export_distributions}")
     return EXIT_OK
 
 
@@ -307,6 +327,82 @@ def _print_inventory(data: dict) -> None:
             print(f"reconciliation ({finding['severity']}): {finding['subject']}: {finding['message']}")
     for warning in data["warnings"]:
         print(f"warning: {warning}")
+
+
+def cmd_uncertainty(args: argparse.Namespace) -> int:
+    from workbench.progress import Progress
+    from workbench.services import compute, projects, uncertainty
+
+    period = compute.reporting_period(args.period)
+    with projects.open_existing(args.project, read_only=True) as project:
+        outcome = uncertainty.analyze(
+            project, args.set, view=args.view, period=period, run=args.run, model_name=args.model,
+            trials=args.trials, seed=args.seed, ndig=args.ndig, sobol=args.sobol,
+            progress=Progress(_progress_printer(not args.json), operation="Monte Carlo"))
+        data = outcome.as_json()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_uncertainty(data)
+    return EXIT_OK
+
+
+def _print_uncertainty(data: dict) -> None:
+    mc = data["monte_carlo"]
+    period = f", period {data['period']['label']}" if data.get("period") else ""
+    print(f"Project '{data['project']}', assumption set '{data['assumption_set']}', view {data['view']}{period}")
+    print(f"Monte Carlo: {mc['trials']:,} trials, seed {mc['seed']} ({mc['generator']}), {mc['convergence']}")
+    print(f"{'output':<34}{'point':>14}{'mean':>14}{'sd':>12}{'95 % interval':>30}{'U %':>8}")
+    for name, item in mc["outputs"].items():
+        low, high = item["interval_95"]
+        print(f"{name:<34}{item['point']:>14,.6g}{item['mean']:>14,.6g}{item['sd']:>12,.4g}"
+              f"{f'[{low:,.6g}, {high:,.6g}]':>30}{item['u95_percent']:>8.2f}")
+    main = data["main_output"]
+    analytic_item = data["analytic"]["outputs"][main]
+    low, high = analytic_item["interval_95"]
+    print(f"Approach 1 ({main}): [{low:,.6g}, {high:,.6g}], U {analytic_item['u95_percent']:.2f} %")
+    print(f"Largest contributions to the variance of {main}:")
+    for item in data["sensitivity"]["contribution_to_variance"][:8]:
+        print(f"  {item['share_of_variance']:7.1%}  {item['label']}")
+    for note in data["notes"]:
+        print(f"note: {note}")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from workbench.progress import Progress
+    from workbench.services import comparison, compute, projects
+
+    period = compute.reporting_period(args.period)
+    with projects.open_existing(args.project, read_only=True) as project:
+        outcome = comparison.compare_sets(
+            project, args.set, view=args.view, period=period, run=args.run, model_name=args.model,
+            trials=args.trials, seed=args.seed, decompose=not args.no_decomposition,
+            progress=Progress(_progress_printer(not args.json), operation="Comparison"))
+        data = outcome.as_json()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_comparison(data)
+    return EXIT_OK
+
+
+def _print_comparison(data: dict) -> None:
+    main = "total_co2e_kg" if data["view"] == "footprint" else "total_location_based_co2e_kg"
+    print(f"Project '{data['project']}', view {data['view']}, reference set '{data['reference']}'")
+    for name, values in data["point"].items():
+        print(f"  {name:<24}{main} {values[main]:>16,.6g}")
+    for item in data["monte_carlo"]["differences"]:
+        if item["output"] != main:
+            continue
+        common, independent = item["common_random_numbers"], item["independent_draws"]
+        print(f"{item['set']} - {item['reference']}: {item['point_delta']:,.6g}; 95 % interval with common random "
+              f"numbers [{common['interval_95'][0]:,.6g}, {common['interval_95'][1]:,.6g}] (independent draws "
+              f"[{independent['interval_95'][0]:,.6g}, {independent['interval_95'][1]:,.6g}]); "
+              f"P({item['set']} < {item['reference']}) = {item['probability_set_below_reference']:.3f}")
+    for item in data["decomposition"]:
+        print(f"why {item['set']} differs from {item['reference']} ({main}, {item['method']}):")
+        for share in item["shares"]:
+            print(f"  {share['factor']:<32}{share['shapley'][main]:>16,.6g}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -532,6 +628,19 @@ def build_parser() -> argparse.ArgumentParser:
     ass.add_argument("--from", dest="base", metavar="BASE", help="create the set from BASE if it does not exist")
     ass.add_argument("--rationale", help="why the values change (required when setting values)")
     ass.add_argument("--json", action="store_true", help="print the set as JSON")
+    ass.add_argument("--distribution", action="append", metavar="KEY=SPEC",
+                     help="set the distribution of an assumption or activity-data class (repeatable), e.g. "
+                          "pue=triangular:1.2,1.28,1.4, ef.location.annual=normal:10%%, meter:site-main=class:0.5S, "
+                          "telemetry.gpu_offset_w=uniform:-5,5@all; KEY=default removes the set's own distribution. "
+                          "Specs: fixed, normal:MEAN,SD or normal:U%%, lognormal:MEDIAN,GSD or lognormal:GSD, "
+                          "uniform:LOW,HIGH or uniform:A%%, triangular:LOW,MODE,HIGH or triangular:-L%%,+H%%, "
+                          "beta:ALPHA,BETA[,LOW,HIGH], pert:LOW,MODE,HIGH[,LAMBDA], class:0.5S; U is a 95 %% "
+                          "half-width")
+    ass.add_argument("--distribution-file", metavar="FILE.json",
+                     help="set distributions from a JSON file (the export format, with stats_arrays codes)")
+    ass.add_argument("--export-distributions", metavar="FILE.json",
+                     help="write the set's distributions, defaults included, with stats_arrays codes")
+    ass.add_argument("--distributions", action="store_true", help="also list every distribution with its basis")
     ass.add_argument("values", nargs="*", metavar="KEY=VALUE")
     ass.set_defaults(handler=cmd_assumptions)
 
@@ -553,6 +662,45 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also report avoided emissions had each run used grid zone ZONE (repeatable)")
     com.add_argument("--json", action="store_true", help="print one JSON object")
     com.set_defaults(handler=cmd_compute)
+
+    unc = commands.add_parser("uncertainty", help="propagate uncertainty: Approach 1, seeded Monte Carlo and the "
+                                                  "inputs that drive the spread")
+    unc.add_argument("project", metavar="PROJECT.cwb")
+    unc.add_argument("--set", default="baseline", help="assumption set (default: baseline)")
+    unc.add_argument("--view", default="footprint", choices=("footprint", "inventory"),
+                     help="footprint of runs or inventory of a reporting period (default: footprint)")
+    unc.add_argument("--period", help="reporting period in UTC, as for compute")
+    unc.add_argument("--run", help="footprint of this run only")
+    unc.add_argument("--model", help="footprint of the runs of this model only")
+    plan = unc.add_mutually_exclusive_group()
+    plan.add_argument("--trials", type=int, metavar="N", help="run exactly N Monte Carlo trials")
+    plan.add_argument("--adaptive", action="store_true",
+                      help="stop adaptively in batches of 10,000 trials (GUM Supplement 1, 7.9; the default)")
+    unc.add_argument("--ndig", type=int, default=2, choices=(1, 2),
+                     help="significant digits the adaptive procedure stabilizes (default: 2)")
+    unc.add_argument("--seed", type=int, default=20240601, metavar="S",
+                     help="seed of the PCG64 generator; the same seed reproduces every digit (default: 20240601)")
+    unc.add_argument("--sobol", action="store_true", help="also estimate Sobol indices of the main total")
+    unc.add_argument("--json", action="store_true", help="print one JSON object")
+    unc.set_defaults(handler=cmd_uncertainty)
+
+    cmp = commands.add_parser("compare", help="compare assumption sets side by side: deltas, intervals of the "
+                                              "difference and the assumptions causing it")
+    cmp.add_argument("project", metavar="PROJECT.cwb")
+    cmp.add_argument("--set", action="append", required=True, metavar="NAME",
+                     help="assumption set (repeat: the first is the reference)")
+    cmp.add_argument("--view", default="footprint", choices=("footprint", "inventory"),
+                     help="footprint of runs or inventory of a reporting period (default: footprint)")
+    cmp.add_argument("--period", help="reporting period in UTC, as for compute")
+    cmp.add_argument("--run", help="footprint of this run only")
+    cmp.add_argument("--model", help="footprint of the runs of this model only")
+    cmp.add_argument("--trials", type=int, default=100_000, metavar="N",
+                     help="Monte Carlo trials with common random numbers (default: 100,000)")
+    cmp.add_argument("--seed", type=int, default=20240601, metavar="S", help="generator seed (default: 20240601)")
+    cmp.add_argument("--no-decomposition", action="store_true",
+                     help="skip splitting the difference into the assumptions causing it")
+    cmp.add_argument("--json", action="store_true", help="print one JSON object")
+    cmp.set_defaults(handler=cmd_compare)
 
     val = commands.add_parser("validate", help="recompute the worked examples and published footprints and "
                                                "compare them with their expected values")

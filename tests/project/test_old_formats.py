@@ -29,7 +29,8 @@ def test_format1_fixture_opens_and_computes(tmp_path):
         outcome = compute.compute_footprint(project)
 
     assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
-                        ("0004_gpu_hours_jobs_allocations",)]
+                        ("0004_gpu_hours_jobs_allocations",),
+                        ("0005_assumption_distributions",)]
     assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
     assert {"gpu_hours", "jobs", "run_allocations"} <= tables
     assert not {"market_instruments", "scope1_records"} & tables
@@ -113,7 +114,7 @@ def test_format3_fixture_upgrades_with_the_same_footprint(tmp_path):
         chain_ok = audit.verify_chain(project.conn).ok
 
     assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
-    assert recorded[-1] == (4, "0004_gpu_hours_jobs_allocations")
+    assert recorded[3] == (4, "0004_gpu_hours_jobs_allocations")
     assert chain_ok is True
     runs = {run.run: run for run in outcome.result.runs}
     assert runs["measured"].gpu_energy_kwh == pytest.approx(0.8, rel=1e-12)
