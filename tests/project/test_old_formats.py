@@ -178,3 +178,17 @@ def test_gpu_branch_development_file_rejected(tmp_path):
     with pytest.raises(ProjectFileError, match="records schema step 2 as '0002_gpu_hours_jobs_allocations'"):
         projects.open_existing(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_format4_demo_fixture_upgrades_with_the_same_footprint(tmp_path):
+    # The demo project as format 4 wrote it, before distributions were stored with assumptions.
+    path = tmp_path / "format4.cwb"
+    shutil.copy(FIXTURES / "format4.cwb", path)
+
+    with projects.open_existing(path) as project:
+        assert project.format_version == migrations.CURRENT_VERSION
+        assert audit.verify_chain(project.conn).ok
+        totals = compute.compute_footprint(project).result.totals
+
+    assert totals["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
+    assert totals["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
