@@ -30,7 +30,7 @@ def test_format1_fixture_opens_and_computes(tmp_path):
 
     assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
                         ("0004_gpu_hours_jobs_allocations",),
-                        ("0005_assumption_distributions",)]
+                        ("0005_assumption_distributions",), ("0006_reduction_planner",)]
     assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
     assert {"gpu_hours", "jobs", "run_allocations"} <= tables
     assert not {"market_instruments", "scope1_records"} & tables
