@@ -165,6 +165,9 @@ def lever_list(project: Project, set_name: str, levers: Sequence[str | LeverSpec
     if not levers:
         return [(lever.name, lever.spec, True) for lever in planner_store.list_levers(project, set_name)]
     known = {name: lever.spec for name, lever in stored.items()}
+    for lever in stored.values():
+        if lever.parent == set_name:
+            known.setdefault(lever.spec.kind, lever.spec)
     existing = {lever.spec.canonical(): lever.name for lever in stored.values() if lever.parent == set_name}
     chosen = []
     for item in levers:

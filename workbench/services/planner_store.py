@@ -120,6 +120,35 @@ def mark_reuse(project: Project, run: str, *, relation: str, alternative: dict[s
     return reuse_record(dict(record, run=run))
 
 
+def parse_reuse(text: str) -> tuple[str, dict[str, Any]]:
+    """Split ``RUN:relation=R,base_model=M,KEY=VALUE,...,source=TEXT`` into the run and :func:`mark_reuse` arguments.
+
+    KEY is a key of the alternative's declaration (see ALTERNATIVE_KEYS), ``start`` or ``end``.
+    Values cannot contain commas.
+    """
+    run, separator, rest = text.partition(":")
+    if not separator or not run.strip():
+        raise UsageError(f"'{text}' does not start with RUN:", hint="Write RUN:relation=fine_tuned,energy_kwh=900,"
+                                                                  "source=model card table 3.")
+    arguments: dict[str, Any] = {"alternative": {}}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, equals, value = item.partition("=")
+        key = key.strip()
+        if not equals:
+            raise UsageError(f"'{item}' in '{text}' is not KEY=VALUE")
+        if key in ("relation", "base_model", "source", "start", "end"):
+            arguments[key] = value.strip()
+        elif key in ALTERNATIVE_KEYS:
+            arguments["alternative"][key] = value.strip()
+        else:
+            raise UsageError(f"unknown key '{key}' in '{text}'",
+                             hint=f"Use relation, base_model, source, start, end or {', '.join(ALTERNATIVE_KEYS)}.")
+    for key in ("relation", "source"):
+        if key not in arguments:
+            raise UsageError(f"'{text}' needs {key}=")
+    return run.strip(), arguments
+
+
 def _run_row(project: Project, run: str) -> dict[str, Any]:
     runs = repo.list_runs(project.conn)
     found = runs[runs["name"] == run]

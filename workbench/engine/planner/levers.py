@@ -168,7 +168,8 @@ class LeverSpec:
 
     def label(self) -> str:
         """Return a short description such as ``time shift (window 12 h)``."""
-        shown = ", ".join(f"{key} {_show(value)}" for key, value in self.parameters.items() if key != "levers")
+        keys = [item.key for item in PARAMETERS[self.kind] if item.key in self.parameters and item.key != "levers"]
+        shown = ", ".join(f"{key} {_show(self.parameters[key])}" for key in keys)
         if self.kind == "combination":
             shown = " + ".join(member.label() for member in self.members())
         name = self.kind.replace("_", " ")
