@@ -40,6 +40,8 @@ class ReportContent:
     audit: list[dict[str, Any]]
     hourly: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["run", "hour_utc", "facility_energy_kwh"]))
+    # The reduction planner's appendix (see workbench.reports.planner_appendix), or None.
+    planner: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:

@@ -27,6 +27,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from workbench.reports import planner_appendix
 from workbench.reports.charts import energy_chart
 from workbench.reports.content import DRAFT_NOTICE, VIEW_DESCRIPTION, ReportContent
 from workbench.reports.manifest import MANIFEST_FILE_NAME, manifest_json, parse_manifest
@@ -165,6 +166,8 @@ def _story(content: ReportContent, styles: dict[str, ParagraphStyle]) -> list:
     story += [_p("Evidence", styles["heading"]), _evidence_table(content, styles), Spacer(1, 6),
               _p(f"The manifest of this export is attached to this PDF as {MANIFEST_FILE_NAME}. When the PDF "
                  "is signed, the signature covers the manifest too.", styles["body"])]
+    if content.planner is not None:
+        story += planner_appendix.pdf_section(content.planner, styles, _GRID, CONTENT_WIDTH, format_number)
     return story
 
 

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from workbench.project.audit import canonical_json
+from workbench.reports import planner_appendix
 from workbench.reports.content import DRAFT_NOTICE, VIEW_DESCRIPTION, ReportContent
 from workbench.reports.manifest import manifest_json
 
@@ -138,6 +139,8 @@ def render_workbook(content: ReportContent) -> bytes:
     _write_table(workbook, REJECTED, content, REJECTED_COLUMNS, content.rejected,
                  f"Rejected input rows ({listed:,} of {content.rejected_total:,}; all are kept in the project file)")
     _write_table(workbook, AUDIT, content, AUDIT_COLUMNS, content.audit, "Audit log of the project at export")
+    if content.planner is not None:
+        planner_appendix.write_sheet(workbook, content, content.planner)
     _write_manifest(workbook, content)
 
     buffer = io.BytesIO()

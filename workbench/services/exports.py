@@ -12,7 +12,7 @@ import io
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +59,16 @@ class ExportResult:
 
 def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str = assumption_service.DEFAULT_SET,
                   sign_key: str | Path | None = None, password: bytes | None = None, draft: bool = False,
-                  progress: Progress | None = None) -> ExportResult:
+                  progress: Progress | None = None, with_plan: bool = False,
+                  plan_trials: int | None = None) -> ExportResult:
     """Export the footprint under ``set_name`` as ``fmt`` ("xlsx" or "pdf") to ``out``.
 
     With ``sign_key`` (a PKCS#12 file) the PDF gets a PAdES signature and the workbook a detached
     CMS signature in ``out + ".p7s"``. Raises UsageError for an unknown format, a missing
     folder or an unusable key, ProjectFileError when the project is read-only, and
-    DamagedProjectError when its audit log does not verify.
+    DamagedProjectError when its audit log does not verify. ``with_plan`` adds the appendix of
+    avoided emissions of the lever sets derived from ``set_name`` (see
+    :mod:`workbench.services.planner`), with ``plan_trials`` Monte Carlo trials per lever.
     """
     out = Path(out)
     progress = progress or no_progress(f"Export of {out.name}")
@@ -74,6 +77,9 @@ def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str 
 
     progress.update(0.05, "computing the footprint")
     content = build_content(project, fmt, set_name, draft=draft)
+    if with_plan:
+        progress.update(0.25, "computing the avoided emissions of the levers")
+        content = replace(content, planner=plan_appendix(project, set_name, plan_trials))
     progress.update(0.4, f"writing {out.name}")
     data, signature = _render_and_sign(content, fmt, key, draft)
     progress.check()
@@ -126,6 +132,14 @@ def build_content(project: Project, fmt: str, set_name: str, *, draft: bool) -> 
         warnings=manifest["figures"]["warnings"], assumptions=[item.as_dict() for item in resolved.values()],
         sources=sources, rejected=rejected, rejected_total=rejected_total, audit=_audit_records(project),
         hourly=hourly[["run", "hour_utc", "facility_energy_kwh"]])
+
+
+def plan_appendix(project: Project, set_name: str, trials: int | None = None) -> dict[str, Any]:
+    """Return the planner appendix (avoided emissions of the stored levers of ``set_name``) as plain data."""
+    from workbench.services import planner
+
+    outcome = planner.plan(project, set_name, trials=trials or planner.DEFAULT_TRIALS, save=False)
+    return outcome.appendix()
 
 
 def _check_request(project: Project, fmt: str, out: Path) -> None:
