@@ -59,13 +59,15 @@ def test_we8_night_to_day_shift():
     effect = apply_lever(make_lever("time_shift", {"window_start": "2025-03-01T00:00Z",
                                                     "window_end": "2025-03-02T00:00Z"}),
                          Scenario((job,)), context(location, marginal))
-    average, consequential = effect.details
+    average, consequential, average_total, consequential_total = effect.details
 
     assert total_kg(effect.pair.without, location) == pytest.approx(12_000.0)
     assert total_kg(effect.pair.with_lever, location) == pytest.approx(4_800.0)
     assert average["chosen_avoided_co2e_kg"] == pytest.approx(7_200.0)
     assert consequential["basis"] == "marginal"
     assert consequential["chosen_avoided_co2e_kg"] == pytest.approx(6_000.0)
+    assert average_total["chosen_avoided_co2e_kg"] == pytest.approx(7_200.0)
+    assert consequential_total["basis"] == "marginal"
 
 
 def test_shift_search_skips_starts_without_hourly_factors():

@@ -1,8 +1,8 @@
 """The reduction planner on a real project file: one hand-checkable case per lever, intervals and storage.
 
-The project has one site (zone FR, no PUE category, so node energy goes straight into PUE 1.5),
-hourly location-based and marginal FR factors for 2025-03-01 00:00 to 08:00 UTC, an annual DE
-factor, an FR residual mix and three declared runs at system (node) level:
+The project has one site in zone FR without a PUE category, so node energy goes straight into
+PUE 1.5. It has hourly location-based and marginal FR factors for 2025-03-01 00:00 to 08:00 UTC,
+an annual DE factor, an FR residual mix and three declared runs at system (node) level:
 
 * train (final): 20 kWh over 00:00-02:00, so 10 kWh node and 15 kWh facility per hour;
 * ablation (experiment): 20 kWh over 04:00-06:00;
@@ -18,7 +18,7 @@ import pytest
 
 from workbench.engine.planner.levers import make_lever
 from workbench.engine.views import ViewAmount
-from workbench.errors import NettingError, UsageError
+from workbench.errors import MissingFactorError, NettingError, UsageError
 from workbench.project import assumption_sets
 from workbench.services import (assumptions, compute, distributions, entities, imports, inventory, inventory_inputs,
                                 planner, planner_store)
@@ -126,6 +126,24 @@ def test_relocation_to_another_zone(plan_project):
 def test_relocation_with_target_pue(plan_project):
     result = avoided(plan_project, "relocation:runs=train,zone=DE,pue=1.2")
     assert result.avoided.point_kg == pytest.approx(15.0 - 24 * 0.2)
+
+
+def test_relocation_to_zone_without_factors_rejected(plan_project):
+    with pytest.raises(MissingFactorError, match="30 kWh of facility energy has no location-based emission factor"):
+        avoided(plan_project, "relocation:runs=train,zone=XX")
+
+
+def test_time_shift_totals_and_window_outside(plan_project):
+    result = avoided(plan_project, "time_shift:window_start=2025-03-01T00:00Z,window_end=2025-03-01T06:00Z")
+    statuses = {row["run"]: row["status"] for row in result.details if "status" in row}
+    totals = [row for row in result.details if row["run"] == "(all moved runs)"]
+
+    assert statuses["crash"] == "not moved: the window does not contain the run's hours"
+    assert [row["basis"] for row in totals] == ["average", "marginal"]
+    # train saves 12 kg; ablation cannot move later than 06:00, and earlier starts at 02:00 save 6 kg.
+    assert totals[0]["runs"] == 2
+    assert totals[0]["chosen_avoided_co2e_kg"] == pytest.approx(18.0)
+    assert result.avoided.point_kg == pytest.approx(18.0)
 
 
 def test_relocation_to_unknown_site_rejected(plan_project):
@@ -265,6 +283,7 @@ def test_interval_uses_common_random_numbers(plan_project):
     # The saving scales with the shared PUE and factor draws, so its relative spread is that of
     # one product, far below the spread of the difference of two independent footprints.
     assert (a.high_kg - a.low_kg) / a.point_kg < 0.6
+    assert (a.high_kg - a.low_kg) < (a.independent_high_kg - a.independent_low_kg) / 3
     assert a.probability_saves == 1.0
 
 
@@ -280,6 +299,7 @@ def test_lever_stored_as_child_set(plan_project):
     logged = plan_project.conn.execute("SELECT count(*) FROM audit_log WHERE action = 'save_lever'").fetchone()[0]
 
     assert sets[result.name]["parent"] == "baseline"
+    assert result.parent == "baseline"
     assert planner_store.list_levers(plan_project, "baseline")[0].rationale == "retrofit quote 2025"
     assert logged == 1
     # Planning the same lever again reuses its set.

@@ -110,7 +110,7 @@ def test_no_total_includes_avoided_emissions(demo_path, demo_plan, tmp_path, cap
     assert "totals" not in set(all_keys(plan_json))
     assert plan_json["kind"] == "avoided_emissions"
     # The report: Summary totals are SUMs over the Runs sheet, the manifest has the engine's totals,
-    # and the appendix sheet holds values only.
+    # and the appendix sheet contains values only.
     workbook = load_workbook(export.path)
     formulas = [cell.value for row in workbook["Summary"].iter_rows() for cell in row
                 if isinstance(cell.value, str) and cell.value.startswith("=")]

@@ -1,7 +1,7 @@
 """The demo project's reduction plan: one lever of each kind, a reuse record and the narratives.
 
 ``carbon-workbench plan demo.cwb`` then ranks every lever. The parameters are illustrative
-choices for the demo, not recommendations, and every rationale says so.
+choices for the demo, not recommendations, and every rationale states it.
 """
 
 from __future__ import annotations

@@ -17,17 +17,15 @@ NettingError if added to one. The GUI reads :meth:`PlanOutcome.table` and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
 
-from workbench import __version__
 from workbench.engine.assumptions import Assumptions
 from workbench.engine.footprint import FootprintResult, PreparedFootprint
 from workbench.engine.inventory import PreparedInventory
 from workbench.engine.periods import Period
-from workbench.engine.planner import results as planner_results
 from workbench.engine.planner.apply import apply_lever
 from workbench.engine.planner.context import LeverEffect, PlanContext
 from workbench.engine.planner.levers import LeverSpec
@@ -42,12 +40,13 @@ from workbench.engine.uncertainty.inventory_model import build_inventory_model
 from workbench.engine.uncertainty.model import UncertaintyModel
 from workbench.engine.uncertainty.montecarlo import DEFAULT_SEED
 from workbench.engine.views import FOOTPRINT, INVENTORY
-from workbench.errors import UsageError
+from workbench.errors import MissingFactorError, UsageError
 from workbench.progress import Progress, no_progress
 from workbench.project.store import Project
 from workbench.services import assumptions as assumption_service
 from workbench.services import distributions as distribution_service
 from workbench.services import inventory_inputs, planner_inputs, planner_store
+from workbench.services.planner_outcome import PlanOutcome
 from workbench.services.uncertainty import UncertaintyContext
 
 log = logging.getLogger(__name__)
@@ -59,60 +58,6 @@ FOOTPRINT_FIGURES = ("facility_energy_kwh", "operational_co2e_kg", "embodied_co2
 INVENTORY_FIGURES = ("scope2_energy_kwh", "scope2_location_co2e_kg", "scope2_market_co2e_kg",
                      "total_location_based_co2e_kg", "total_market_based_co2e_kg")
 DEFAULT_RATIONALE = "what-if lever given to the reduction planner"
-
-
-@dataclass
-class PlanOutcome:
-    """Every lever's avoided emissions, the narratives and the offsets listed beside them."""
-
-    project: str
-    assumption_set: str
-    assumption_set_sha256: str
-    period: Period | None
-    inventory_period: Period | None
-    trials: int
-    seed: int
-    reference: dict[str, float]
-    levers: list[LeverResult]
-    narratives: list[dict[str, str]] = field(default_factory=list)
-    offsets: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def ranked(self) -> list[LeverResult]:
-        return planner_results.ranked(self.levers)
-
-    def table(self) -> list[dict[str, Any]]:
-        """Return the ranked table: lever, avoided tCO2e with its 95 % interval, share of the reference, depends on."""
-        return [item.row(rank) for rank, item in enumerate(self.ranked(), 1)]
-
-    def chart_data(self) -> dict[str, Any]:
-        return planner_results.chart_data(self.levers)
-
-    def as_json(self) -> dict[str, Any]:
-        """Return the CLI's JSON object for ``carbon-workbench plan`` (keys are only ever added)."""
-        return {
-            "project": self.project, "assumption_set": self.assumption_set,
-            "assumption_set_sha256": self.assumption_set_sha256,
-            "kind": "avoided_emissions", "note": planner_results.NOT_NETTED,
-            "period": self.period.as_dict() if self.period else None,
-            "inventory_period": self.inventory_period.as_dict() if self.inventory_period else None,
-            "monte_carlo": {"generator": "numpy PCG64, quantile transforms of shared uniform numbers",
-                            "seed": self.seed, "trials": self.trials, "common_random_numbers": True},
-            "reference": self.reference,
-            "ranked": self.table(), "chart": self.chart_data(),
-            "levers": [item.as_dict() for item in self.ranked()],
-            "narratives": self.narratives, "offsets_reported_separately": self.offsets, "notes": self.notes,
-            "software": {"name": "carbon-workbench", "version": __version__},
-        }
-
-    def appendix(self) -> dict[str, Any]:
-        """Return the report appendix as plain data (see :mod:`workbench.reports.planner_appendix`)."""
-        return {"title": "Avoided emissions: reduction levers (not deducted from any total)",
-                "assumption_set": self.assumption_set, "trials": self.trials, "seed": self.seed,
-                "reference": self.reference, "rows": self.table(), "narratives": self.narratives,
-                "offsets": self.offsets,
-                "notes": [planner_results.NOT_NETTED] + self.notes
-                + [f"{item.name}: {note}" for item in self.ranked() for note in item.notes]}
 
 
 def plan(project: Project, set_name: str = assumption_service.DEFAULT_SET, *,
@@ -182,6 +127,11 @@ def lever_list(project: Project, set_name: str, levers: Sequence[str | LeverSpec
     return chosen
 
 
+def assumption_sets_parent(project: Project, name: str) -> str | None:
+    """Return the parent of assumption set ``name``."""
+    return next((item["parent"] for item in assumption_service.list_sets(project) if item["name"] == name), None)
+
+
 def _offsets(project: Project) -> list[dict[str, Any]]:
     return [{"instrument_id": item.instrument_id, "label": item.label, "market": item.market,
              "credit_co2e_kg": item.credit_co2e_kg, "note": "reported separately, never netted"}
@@ -238,7 +188,10 @@ class _Planner:
         """Return one lever's avoided emissions with its interval, variants and details."""
         resolved, depends = planner_inputs.resolve(self.project, spec)
         a, distributions = self.snapshots(name, stored)
-        parent = self.set_name
+        parent = assumption_sets_parent(self.project, name) if stored else self.set_name
+        if parent != self.set_name:
+            self.notes.append(f"lever {name} derives from set '{parent}', not '{self.set_name}': its world with the "
+                              "lever uses that set's values")
         if spec.view == INVENTORY:
             result = self._inventory_lever(name, resolved, a, distributions)
         else:
@@ -269,6 +222,7 @@ class _Planner:
         without, with_lever = effect.pair.without, effect.pair.with_lever
         prepared = (self.prepare(without), self.prepare(with_lever))
         computed = (prepared[0].compute(self.a, self.period), prepared[1].compute(a, self.period))
+        _check_factors(name, computed)
         models = (self._footprint_model(prepared[0], self.a, self.distributions),
                   self._footprint_model(prepared[1], a, distributions))
         avoided = self._compare(FOOTPRINT, models, FOOTPRINT_OUTPUT)
@@ -355,6 +309,22 @@ class _Planner:
                                           detail=self.context.detail, result=result)
             self._inventory.update(prepared=prepared, result=result, model=model)
         return self._inventory
+
+
+def _check_factors(name: str, computed: tuple[FootprintResult, FootprintResult]) -> None:
+    """Raise MissingFactorError when one world has energy without an emission factor that the other has not.
+
+    Such energy counts as zero emissions, so the avoided emissions would be wrong by its whole share.
+    """
+    without, with_lever = (result.totals["unmatched_energy_kwh"] for result in computed)
+    if abs(with_lever - without) <= 1e-9 * max(1.0, without):
+        return
+    world = computed[1] if with_lever > without else computed[0]
+    problems = [item for item in world.warnings if "has no emission factor" in item or "no grid zone" in item]
+    raise MissingFactorError(
+        f"lever {name}: {abs(with_lever - without):,.6g} kWh of facility energy has no location-based emission "
+        "factor in one of the two worlds, so its avoided emissions cannot be computed",
+        hint="Import factors for the zones and hours the lever moves energy to. " + " ".join(problems[:3]))
 
 
 def _day(seconds: float) -> str:

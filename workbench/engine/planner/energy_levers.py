@@ -55,8 +55,21 @@ def time_shift(spec: LeverSpec, pair: ScenarioPair, ctx: PlanContext) -> LeverEf
         if offset is not None:
             changed[index] = shift_run(run, offset, flexible)
             zones.add(ctx.zone(run) or "")
+    details.extend(_shift_totals(details))
     return LeverEffect(ScenarioPair(pair.without, scenario.with_runs(changed)), tuple(details),
                        _shift_dependencies(spec, zones, flexible), _shift_notes(spec, ctx))
+
+
+def _shift_totals(rows: list[dict]) -> list[dict]:
+    """Sum best, median and chosen avoided emissions over the moved runs, per intensity basis."""
+    totals = []
+    for basis in ("average", "marginal"):
+        moved = [row for row in rows if row.get("basis") == basis]
+        if moved:
+            totals.append({"run": "(all moved runs)", "basis": basis, "runs": len(moved),
+                           **{key: float(sum(row[key] for row in moved))
+                              for key in ("best_avoided_co2e_kg", "median_avoided_co2e_kg", "chosen_avoided_co2e_kg")}})
+    return totals
 
 
 def _shift_one(spec: LeverSpec, prepared, index: int, run: RunInput, ctx: PlanContext, flexible: float
@@ -70,6 +83,8 @@ def _shift_one(spec: LeverSpec, prepared, index: int, run: RunInput, ctx: PlanCo
         for basis, tables in (("average", ctx.location_tables), ("marginal", ctx.marginal_tables))}
     common = {"run": run.name, "zone": zone, "window_start_utc": epoch_to_text(window_start),
               "window_end_utc": epoch_to_text(window_end), "flexible_share": flexible}
+    if window_start > first or window_end < first + len(profile) * HOUR_S:
+        return None, [dict(common, status="not moved: the window does not contain the run's hours")]
     deciding = searches.get(spec.value("basis")) or searches["average"]
     if deciding is None:
         return None, [dict(common, status="not moved: the run's hours lack hourly factors in its window")]

@@ -61,7 +61,7 @@ PARAMETERS: dict[str, tuple[ParameterSpec, ...]] = {
         ParameterSpec("flexible_share", "Share of each hour's energy that can move", "fraction", "number",
                       "1 moves the whole run; a lower share leaves the rest at its hours", 1.0, 0.0, 1.0),
         ParameterSpec("offset_hours", "Chosen shift applied to every selected run (empty: each run's best start)",
-                      "h", "number", "", None, -8760.0, 8760.0),
+                      "h", "integer", "", None, -8760, 8760),
         ParameterSpec("basis", "Intensity that picks the best start", "", "choice",
                       "average (attributional) unless a marginal series is preferred for the decision", "average",
                       choices=("average", "marginal")),

@@ -17,7 +17,8 @@ class AvoidedEmissions:
     """Emissions a lever avoids (without the lever minus with it), in kgCO2e, with a 95 % interval.
 
     The interval and mean come from Monte Carlo with common random numbers; ``point`` is the
-    engine's exact difference. Adding it to or subtracting it from any figure raises
+    engine's exact difference. The interval from independent draws of the two worlds is kept for
+    comparison: it counts the uncertainty they share twice, so it is wider. Adding it to or subtracting it from any figure raises
     NettingError, so it cannot end up inside a total by accident.
     """
 
@@ -30,13 +31,15 @@ class AvoidedEmissions:
     high_kg: float
     probability_saves: float
     trials: int
+    independent_low_kg: float | None = None
+    independent_high_kg: float | None = None
 
     @classmethod
     def from_difference(cls, view: str, difference: Difference, trials: int) -> "AvoidedEmissions":
         """Turn a comparison's difference (with the lever minus without it) into avoided emissions."""
-        common = difference.common
+        common, independent = difference.common, difference.independent
         return cls(view, difference.output, -difference.point, -common.mean, common.sd, -common.high, -common.low,
-                   difference.probability_below, trials)
+                   difference.probability_below, trials, -independent.high, -independent.low)
 
     def _refuse(self, other: object) -> "AvoidedEmissions":
         raise NettingError(f"{self.point_kg:,.6g} kgCO2e of {self.output}")
@@ -51,7 +54,9 @@ class AvoidedEmissions:
                 "mean_co2e_kg": self.mean_kg, "sd_co2e_kg": self.sd_kg,
                 "interval_95_co2e_kg": [self.low_kg, self.high_kg],
                 "probability_lever_saves": self.probability_saves, "trials": self.trials,
-                "common_random_numbers": True, "note": NOT_NETTED}
+                "common_random_numbers": True,
+                "independent_draws_interval_95_co2e_kg": [self.independent_low_kg, self.independent_high_kg],
+                "note": NOT_NETTED}
 
 
 @dataclass
