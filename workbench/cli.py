@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from workbench import __version__
+from workbench import __version__, cli_reports
 from workbench.errors import InputRejectedError, UsageError, WorkbenchError
 
 log = logging.getLogger(__name__)
@@ -504,6 +504,8 @@ def build_parser() -> argparse.ArgumentParser:
     opn = commands.add_parser("open", help="open the desktop application")
     opn.add_argument("project", nargs="?", metavar="PROJECT.cwb")
     opn.set_defaults(handler=cmd_open)
+
+    cli_reports.add_commands(commands)
 
     dem = commands.add_parser("demo", help="write the demo project")
     dem.add_argument("project", metavar="PROJECT.cwb")

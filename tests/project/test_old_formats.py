@@ -28,8 +28,10 @@ def test_format1_fixture_opens_and_computes(tmp_path):
         tables = {row[0] for row in project.conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
         outcome = compute.compute_footprint(project)
 
-    assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",)]
-    assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
+    assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
+                        ("0004_report_header_and_signoffs",)]
+    assert {"declared_runs", "run_models", "model_published_totals", "site_inventory", "report_info",
+            "signoffs"} <= tables
     assert not {"market_instruments", "scope1_records"} & tables
     run = outcome.result.runs[0]
     assert run.run == "glasses"
