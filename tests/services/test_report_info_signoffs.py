@@ -19,16 +19,16 @@ def test_fields_round_trip(project):
     changes = report_info.set_fields(project, {
         "reporting_entity": "Example Labs SAS", "consolidation_approach": "operational-control",
         "reporting_period": "2025", "timezone": "Europe/Paris", "grid_mix.FR": "0.08/0.68/0.24",
-        "run_flop.pretrain": "5.46e20", "not_applicable.13": "no revenue-based intensity: not an ESRS filer"})
+        "run_flop.pretrain": "5.46e20", "not_applicable.6": "no generators or chillers under operational control"})
     info = report_info.read(project)
 
     assert {change["key"] for change in changes} == {"reporting_entity", "consolidation_approach",
                                                      "reporting_period", "timezone", "grid_mix.FR",
-                                                     "run_flop.pretrain", "not_applicable.13"}
+                                                     "run_flop.pretrain", "not_applicable.6"}
     assert info.get("consolidation_approach") == "operational_control"
     assert info.grid_mix() == {"FR": {"fossil": 0.08, "nuclear": 0.68, "renewable": 0.24}}
     assert info.run_flop() == {"pretrain": 5.46e20}
-    assert info.not_applicable(13) == "no revenue-based intensity: not an ESRS filer"
+    assert info.not_applicable(6) == "no generators or chillers under operational control"
     assert info.not_applicable(12) is None
 
 
@@ -55,6 +55,7 @@ def test_empty_value_removes_field(project):
     ("grid_mix.FR", "0.5/0.5", "FOSSIL/NUCLEAR/RENEWABLE"),
     ("run_flop.pretrain", "-3", "positive number"),
     ("not_applicable.25", "why", "names no checklist item"),
+    ("not_applicable.24", "no approver", "names no checklist item"),
     ("entity", "Example", "unknown report header field"),
 ])
 def test_invalid_field_rejected(project, key, value, message):

@@ -61,3 +61,47 @@ def list_signoffs(conn: sqlite3.Connection) -> list[SignoffRow]:
     columns = list(SignoffRow.__dataclass_fields__)
     rows = conn.execute(f"SELECT {', '.join(columns)} FROM signoffs ORDER BY id")
     return [SignoffRow(*row) for row in rows]
+
+
+# -- reads for the disclosure tables -------------------------------------------------------------
+
+def factor_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Return every emission factor with its dataset's basis, gas basis, GWP set, vintage and publisher."""
+    cursor = conn.execute(
+        "SELECT f.id, f.zone, f.zone_name, f.period_start, f.period_end, f.resolution, f.co2e_g_per_kwh,"
+        " f.original_value, f.original_unit, f.source_text, d.name AS dataset, d.basis, d.gas_basis, d.gwp_set,"
+        " d.vintage, d.dataset_version, d.publisher, d.licence, d.source_url, d.source_id"
+        " FROM factors f JOIN factor_datasets d ON d.id = f.dataset_id ORDER BY d.basis, f.zone, f.period_start, f.id")
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
+def run_hardware(conn: sqlite3.Connection) -> dict[int, dict[str, int]]:
+    """Return, per run id, the accelerator models seen in its telemetry with the number of devices of each."""
+    hardware: dict[int, dict[str, int]] = {}
+    rows = conn.execute(
+        "SELECT e.run_id, coalesce(d.model, 'unknown model'), count(DISTINCT e.device_id) FROM energy_hourly e"
+        " JOIN devices d ON d.id = e.device_id WHERE e.run_id IS NOT NULL GROUP BY e.run_id, d.model")
+    for run_id, model, count in rows:
+        hardware.setdefault(int(run_id), {})[str(model)] = int(count)
+    return hardware
+
+
+def telemetry_sampling(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Return per telemetry source the device-hours, samples and covered seconds of its readings."""
+    cursor = conn.execute(
+        "SELECT s.id, s.original_name, s.kind, s.importer, count(*) AS device_hours, sum(e.sample_count) AS samples,"
+        " sum(e.coverage * 3600.0) AS covered_seconds, sum(e.gap_seconds) AS gap_seconds"
+        " FROM energy_hourly e JOIN sources s ON s.id = e.source_id"
+        " WHERE e.device_id IS NOT NULL OR e.run_id IS NOT NULL GROUP BY s.id ORDER BY s.id")
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
+def meter_classes(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Return, per site, the accuracy classes of its meters (None where not stated)."""
+    classes: dict[str, list[str]] = {}
+    rows = conn.execute("SELECT s.name, m.accuracy_class FROM meters m JOIN sites s ON s.id = m.site_id ORDER BY m.id")
+    for site, accuracy_class in rows:
+        classes.setdefault(site, []).append(accuracy_class)
+    return classes

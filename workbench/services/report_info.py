@@ -19,12 +19,12 @@ from workbench.errors import UsageError
 from workbench.ingest.common import resolve_timezone
 from workbench.project import disclosure_repo
 from workbench.project.store import Project
+from workbench.reports.checklist import STATED_NOT_APPLICABLE
 
 log = logging.getLogger(__name__)
 
 CONSOLIDATION_APPROACHES = ("equity_share", "financial_control", "operational_control")
 MIX_PARTS = ("fossil", "nuclear", "renewable")
-CHECKLIST_ITEMS = range(1, 25)
 # Prefixes of keys that carry a name after the dot: a checklist item, a grid zone or a run.
 NOT_APPLICABLE = "not_applicable"
 GRID_MIX = "grid_mix"
@@ -192,8 +192,9 @@ def _positive(label: str, value: Any) -> float:
 
 
 def _not_applicable(key: str, item: str, value: Any) -> str:
-    if not item.isdigit() or int(item) not in CHECKLIST_ITEMS:
-        raise UsageError(f"'{key}' names no checklist item", hint="Checklist items are numbered 1 to 24.")
+    if not item.isdigit() or int(item) not in STATED_NOT_APPLICABLE:
+        raise UsageError(f"'{key}' names no checklist item that can be stated not applicable",
+                         hint=f"Items that may not apply: {', '.join(map(str, sorted(STATED_NOT_APPLICABLE)))}.")
     return str(value).strip()
 
 
