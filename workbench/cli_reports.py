@@ -59,6 +59,7 @@ def cmd_report_info(args: argparse.Namespace) -> int:
                               if getattr(args, option) is not None}
     values.update(_pairs(args.grid_mix, "--grid-mix", report_info.GRID_MIX))
     values.update(_pairs(args.run_flop, "--run-flop", report_info.RUN_FLOP))
+    values.update(_pairs(args.run_hardware, "--run-hardware", report_info.RUN_HARDWARE))
     values.update(_pairs(args.not_applicable, "--not-applicable", report_info.NOT_APPLICABLE))
     values.update({key: None for key in args.unset or ()})
     with projects.open_existing(args.project, read_only=not values) as project:
@@ -109,6 +110,9 @@ def _add_report_info(commands: Any) -> None:
     info.add_argument("--grid-mix-source", help="publication the grid mixes come from")
     info.add_argument("--run-flop", action="append", metavar="RUN=FLOP",
                       help="training compute of a run in FLOP, e.g. llm-7b-pretrain=5.5e20 (repeatable)")
+    info.add_argument("--run-hardware", action="append", metavar="RUN=TEXT",
+                      help="accelerators of a run whose telemetry names none, e.g. 'tracked=8 x NVIDIA A100' "
+                           "(repeatable)")
     info.add_argument("--not-applicable", action="append", metavar="ITEM=REASON",
                       help="state why disclosure checklist item ITEM (1 to 24) does not apply (repeatable)")
     info.add_argument("--unset", action="append", metavar="FIELD", help="remove a stored field (repeatable)")

@@ -114,7 +114,7 @@ def test_removed_signature_file_fails(shared_project, signing_key, tmp_path, fac
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_unsigned_export_fails_as_not_signed(shared_project, tmp_path, fmt):
-    result = export_report(shared_project, fmt, tmp_path / f"plain.{fmt}")
+    result = export_report(shared_project, fmt, tmp_path / f"plain.{fmt}", draft=True)
     report = verify_file(result.path, project_path=shared_project.path)
 
     assert result.signature_path is None

@@ -143,7 +143,8 @@ def _runs(disclosure: Disclosure) -> tuple[str, str]:
         if lacking:
             gaps.append(f"run {run['run']} lacks {', '.join(lacking)}")
     if gaps:
-        return MISSING, "; ".join(gaps) + " (FLOP: carbon-workbench report-info --run-flop RUN=FLOP)"
+        return MISSING, "; ".join(gaps) + (" (carbon-workbench report-info --run-flop RUN=FLOP or "
+                                           "--run-hardware RUN=TEXT)")
     return PRESENT, (f"energy with method, compute, wall-clock time, GPU-hours, hardware, grid zone and SCI for "
                      f"{len(final)} final run(s); {len(runs)} runs in all")
 

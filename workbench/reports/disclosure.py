@@ -248,6 +248,7 @@ class Disclosure:
     inventory: dict[str, Any]
     assumptions: list[dict[str, Any]]
     assumption_sets: list[dict[str, Any]]
+    set_values: dict[str, dict[str, Any]]
     energy_rows: pd.DataFrame
     site_rows: pd.DataFrame
     embodied_rows: pd.DataFrame

@@ -68,6 +68,8 @@ def build_disclosure(project: Project, set_name: str = assumption_service.DEFAUL
         footprint=footprint.as_json(), inventory=inventory.as_json(),
         assumptions=[item.as_dict() for item in assumption_service.resolve(project, set_name).values()],
         assumption_sets=assumption_service.list_sets(project),
+        set_values={item["name"]: {key: value.value for key, value in assumption_service.resolve(
+            project, item["name"]).items()} for item in assumption_service.list_sets(project)},
         energy_rows=energy, site_rows=tables.site_rows(inventory_model, period),
         embodied_rows=tables.embodied_rows(footprint_model, footprint.result),
         assets=tables.asset_records(project), factors=tables.factor_records(project),

@@ -157,6 +157,7 @@ def run_records(project: Project, result: FootprintResult, info: ReportInfo) -> 
     """Return per run what the run disclosures need beyond its figures: window, hardware, work done."""
     hardware = disclosure_repo.run_hardware(project.conn)
     flop_stated = info.run_flop()
+    hardware_stated = info.run_hardware()
     by_name = {row["name"]: int(row["id"]) for row in repo.list_runs(project.conn).to_dict("records")}
     records = []
     for index, run in enumerate(result.inputs):
@@ -165,11 +166,12 @@ def run_records(project: Project, result: FootprintResult, info: ReportInfo) -> 
         if declared is not None and declared.accelerator_model:
             devices = {declared.accelerator_model: int(declared.accelerators or 0)}
         flop = run.flops if run.flops is not None else flop_stated.get(run.name)
+        described = "; ".join(f"{count} x {name}" if count else name for name, count in devices.items())
         records.append({
             "run": run.name, "kind": run.kind, "model": run.model, "site": run.site, "zone": run.zone,
             "start_utc": epoch_to_text(run.start_s), "end_utc": epoch_to_text(run.end_s),
             "wall_clock_hours": run.window_hours, "accelerators": run.gpu_count,
-            "hardware": "; ".join(f"{count} x {name}" if count else name for name, count in devices.items()),
+            "hardware": described or hardware_stated.get(run.name, ""),
             "accelerator_hours": float(result.columns["accelerator_hours"][index]),
             "tokens": run.tokens, "flop": flop,
             "flop_source": "declared" if run.flops is not None else ("report header" if flop else None),

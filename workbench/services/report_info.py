@@ -29,6 +29,7 @@ MIX_PARTS = ("fossil", "nuclear", "renewable")
 NOT_APPLICABLE = "not_applicable"
 GRID_MIX = "grid_mix"
 RUN_FLOP = "run_flop"
+RUN_HARDWARE = "run_hardware"
 # Shares of a grid mix may miss 1 by this much from rounding in the published source.
 MIX_TOLERANCE = 0.005
 
@@ -101,6 +102,11 @@ class ReportInfo:
         prefix = f"{RUN_FLOP}."
         return {key[len(prefix):]: float(value) for key, value in self.values.items() if key.startswith(prefix)}
 
+    def run_hardware(self) -> dict[str, str]:
+        """Return the stated hardware per run (for runs whose telemetry names no accelerator model)."""
+        prefix = f"{RUN_HARDWARE}."
+        return {key[len(prefix):]: str(value) for key, value in self.values.items() if key.startswith(prefix)}
+
 
 def read(project: Project) -> ReportInfo:
     """Return the project's report header fields."""
@@ -111,8 +117,9 @@ def set_fields(project: Project, values: dict[str, Any]) -> list[dict[str, Any]]
     """Check and store header fields; a value of None or "" removes the field.
 
     Keys are the names in :data:`FIELDS`, ``not_applicable.N`` (N a checklist item, value the
-    reason), ``grid_mix.ZONE`` (value {fossil, nuclear, renewable} shares adding to 1) and
-    ``run_flop.RUN`` (training compute in FLOP). Returns one record per changed field; raises
+    reason), ``grid_mix.ZONE`` (value {fossil, nuclear, renewable} shares adding to 1),
+    ``run_flop.RUN`` (training compute in FLOP) and ``run_hardware.RUN`` (accelerators, e.g.
+    "8 x NVIDIA A100"). Returns one record per changed field; raises
     UsageError naming the first invalid key or value.
     """
     checked = {key: check_value(key, value) for key, value in values.items()}
@@ -151,7 +158,8 @@ def _check_key(key: str) -> None:
 
 def _unknown_key(key: str, name: str, value: Any) -> Any:
     raise UsageError(f"unknown report header field '{key}'",
-                     hint=f"Fields: {', '.join(FIELDS)}, {NOT_APPLICABLE}.ITEM, {GRID_MIX}.ZONE, {RUN_FLOP}.RUN.")
+                     hint=f"Fields: {', '.join(FIELDS)}, {NOT_APPLICABLE}.ITEM, {GRID_MIX}.ZONE, {RUN_FLOP}.RUN, "
+                          f"{RUN_HARDWARE}.RUN.")
 
 
 def _text(field: Field, value: Any) -> str:
@@ -221,7 +229,11 @@ def _run_flop(key: str, run: str, value: Any) -> float:
     return _positive(f"training compute of run {run}", value)
 
 
+def _run_hardware(key: str, run: str, value: Any) -> str:
+    return str(value).strip()
+
+
 _FIELD_CHECKS: dict[str, Callable[[Field, Any], Any]] = {
     "text": _text, "choice": _choice, "period": _period, "timezone": _timezone, "number": _number}
 _PATTERN_CHECKS: dict[str, Callable[[str, str, Any], Any]] = {
-    NOT_APPLICABLE: _not_applicable, GRID_MIX: _grid_mix, RUN_FLOP: _run_flop}
+    NOT_APPLICABLE: _not_applicable, GRID_MIX: _grid_mix, RUN_FLOP: _run_flop, RUN_HARDWARE: _run_hardware}
