@@ -165,7 +165,61 @@ def _add_signoff(commands: Any) -> None:
     sign.set_defaults(handler=cmd_signoff)
 
 
+# -- keys ------------------------------------------------------------------------------------------
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from workbench.services import signing_keys
+
+    password = read_password(args.password_file)
+    if args.action == "new":
+        if not args.name:
+            raise UsageError("keys new needs --name, the signer's name in the certificate")
+        facts = signing_keys.new_self_signed(args.out, password, common_name=args.name, organization=args.organization,
+                                             days=args.days)
+    elif args.action == "import":
+        if not args.key or not args.certificate:
+            raise UsageError("keys import needs --key and --certificate")
+        facts = signing_keys.import_organization_key(args.key, args.certificate, args.out, password,
+                                                     chain=tuple(args.chain or ()),
+                                                     key_password=read_password(args.key_password_file))
+    else:
+        facts = signing_keys.describe(args.out, password)
+    if args.json:
+        _print_json(facts)
+        return EXIT_OK
+    if args.action != "show":
+        print(f"Wrote {facts['file']} (PKCS#12, encrypted with the given password)")
+    for key in ("subject", "issuer", "self_signed", "not_valid_before", "not_valid_after", "sha256_fingerprint",
+                "chain_certificates", "certificate"):
+        if key in facts:
+            print(f"  {key.replace('_', ' ')}: {facts[key]}")
+    return EXIT_OK
+
+
+def _add_keys(commands: Any) -> None:
+    keys = commands.add_parser("keys", help="create a self-signed signing key, import an organization's key into an "
+                                            "encrypted PKCS#12 file, or show a key's certificate; the workbench "
+                                            "stores no keys")
+    keys.add_argument("action", choices=("new", "import", "show"))
+    keys.add_argument("--out", required=True, metavar="KEY.p12",
+                      help="PKCS#12 file to write (new, import) or to read (show); never overwritten")
+    keys.add_argument("--password-file", required=True, metavar="FILE", help="file whose first line is the password "
+                                                                           "of the PKCS#12 file")
+    keys.add_argument("--name", help="signer's name in a new self-signed certificate")
+    keys.add_argument("--organization", help="organization in a new self-signed certificate")
+    keys.add_argument("--days", type=int, default=365, help="validity of a new self-signed certificate in days "
+                                                            "(default: 365)")
+    keys.add_argument("--key", metavar="KEY.pem", help="the organization's private key (PEM or DER) to import")
+    keys.add_argument("--certificate", metavar="CERT.pem", help="the certificate issued for the key (PEM or DER)")
+    keys.add_argument("--chain", action="append", metavar="CA.pem",
+                      help="an issuing certificate to include (repeatable)")
+    keys.add_argument("--key-password-file", metavar="FILE", help="password of an encrypted private key file")
+    keys.add_argument("--json", action="store_true", help="print the key's facts as JSON")
+    keys.set_defaults(handler=cmd_keys)
+
+
 def add_commands(commands: Any) -> None:
     """Add the disclosure commands to the ``carbon-workbench`` sub-command parser."""
     _add_report_info(commands)
     _add_signoff(commands)
+    _add_keys(commands)
