@@ -29,6 +29,9 @@ HEADER_ROW = 2
 FIRST_DATA_ROW = 3
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# Points per line of the default 11-point font, and Excel's largest row height.
+ROW_HEIGHT = 15.0
+MAX_ROW_HEIGHT = 409.0
 
 # Number formats show the unit in the cell, so a copied value keeps its meaning.
 KWH = '#,##0.000" kWh"'
@@ -102,6 +105,11 @@ def new_sheet(workbook: Workbook, name: str, columns: Iterable[Column], *, draft
         sheet.oddHeader.center.color = "C00000"
     sheet.oddFooter.left.text = f"{name}: {project_name}"[:200]
     sheet.oddFooter.right.text = "Page &P of &N"
+    # Printed, every sheet is one page wide in landscape, as many pages long as it needs.
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
     return sheet
 
 
@@ -128,6 +136,23 @@ def record_row(sheet: Any, columns: Iterable[Column], record: dict[str, Any]) ->
     return [value_cell(sheet, record.get(column.key), column) for column in columns]
 
 
+def fit_row(sheet: Any, row: int, cells: list, widths: Iterable[float]) -> None:
+    """Set the height of sheet row ``row`` so its wrapped text shows; call before appending the row.
+
+    Write-only sheets cannot measure text, so the line count is estimated from the characters that
+    fit a column width (about 1.1 per width unit in the default font).
+    """
+    lines = 1
+    for cell, width in zip(cells, widths):
+        value = getattr(cell, "value", None)
+        if not isinstance(value, str) or getattr(cell, "data_type", "s") != "s" or not width:
+            continue
+        per_line = max(int(width * 1.1), 1)
+        lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in value.split("\n")))
+    if lines > 1:
+        sheet.row_dimensions[row].height = min(ROW_HEIGHT * lines, MAX_ROW_HEIGHT)
+
+
 # -- cells -----------------------------------------------------------------------------------------
 
 def value_cell(sheet: Any, value: Any, column: Column) -> WriteOnlyCell | None:
@@ -139,7 +164,8 @@ def value_cell(sheet: Any, value: Any, column: Column) -> WriteOnlyCell | None:
         return number(sheet, value, column.number_format)
     if isinstance(value, datetime):
         return when(sheet, value)
-    return text(sheet, value)
+    content = str(value)
+    return text(sheet, content, alignment=WRAP if len(content) > column.width else None)
 
 
 def join(value: dict | list | tuple) -> str:

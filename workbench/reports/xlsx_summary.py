@@ -242,66 +242,85 @@ HEADER_FIELDS = (("Reporting entity", "reporting_entity"), ("Consolidation appro
                  ("Designated approver", "approver"), ("Verification statement", "assurance"))
 
 
+class _Cover:
+    """Appends Cover rows, counting them so wrapped rows get a fitting height."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet, self.row = sheet, 1
+        self.widths = [column.width for column in COVER_COLUMNS]
+
+    def add(self, cells: list) -> None:
+        self.row += 1
+        c.fit_row(self.sheet, self.row, cells, self.widths)
+        self.sheet.append(cells)
+
+    def section(self, title: str) -> None:
+        self.add([])
+        self.add([c.text(self.sheet, title, c.SECTION_FONT)])
+
+
 def write_cover(workbook: Workbook, disclosure: Disclosure, signature_note: str) -> None:
     sheet = c.new_sheet(workbook, d.COVER, COVER_COLUMNS, draft=disclosure.draft,
                         project_name=disclosure.header.project_name, freeze=False)
     header = disclosure.header
     c.banner(sheet, disclosure.draft, disclosure.title)
+    cover = _Cover(sheet)
     status = "DRAFT: not for disclosure" if disclosure.draft else "FINAL"
     rows = [("Status", status), ("Project", header.project_name), ("Assumption set", header.assumption_set),
             ("Reporting period (inventory, UTC)", f"{header.period_start_utc} to {header.period_end_utc}"),
             ("Exported at (UTC)", header.exported_at), ("Software", f"carbon-workbench {header.software_version}"),
             ("Signature", signature_note)]
     rows += [(label, header.field(key)) for label, key in HEADER_FIELDS]
-    sheet.append([c.text(sheet, "Report header", c.SECTION_FONT)])
+    cover.add([c.text(sheet, "Report header", c.SECTION_FONT)])
     for label, value in rows:
         if label == "Consolidation approach":
             value = str(value).replace("_", " ")
-        sheet.append([c.text(sheet, label, c.BOLD), c.text(sheet, value, alignment=c.WRAP)])
-    c.section(sheet, "Headline figures (formulas over the Summary sheet)")
+        cover.add([c.text(sheet, label, c.BOLD, alignment=c.WRAP), c.text(sheet, value, alignment=c.WRAP)])
+    cover.section("Headline figures (formulas over the Summary sheet)")
     for label, defined in HEADLINES:
-        sheet.append([c.text(sheet, label, c.BOLD), c.formula(sheet, f"={defined}", c.KG, bold=True)])
-    _cover_evidence(sheet, disclosure)
-    _cover_signoffs(sheet, disclosure)
-    _cover_open_items(sheet, disclosure)
+        cover.add([c.text(sheet, label, c.BOLD), c.formula(sheet, f"={defined}", c.KG, bold=True)])
+    _cover_evidence(cover, disclosure)
+    _cover_signoffs(cover, disclosure)
+    _cover_open_items(cover, disclosure)
 
 
-def _cover_evidence(sheet: Any, disclosure: Disclosure) -> None:
-    evidence = disclosure.evidence
-    c.section(sheet, "Evidence (SHA-256)")
+def _cover_evidence(cover: _Cover, disclosure: Disclosure) -> None:
+    evidence, sheet = disclosure.evidence, cover.sheet
+    cover.section("Evidence (SHA-256)")
     for label, value in (("Project state", evidence.project_state_sha256),
                          ("Assumption set", evidence.assumption_set_sha256),
                          ("Input files (bundle)", evidence.input_bundle_sha256),
                          ("Calculation engine", evidence.engine_sha256),
                          ("Audit log head", f"{evidence.audit_log_head} (entry {evidence.audit_log_entries})")):
-        sheet.append([c.text(sheet, label, c.BOLD), c.text(sheet, value)])
+        cover.add([c.text(sheet, label, c.BOLD), c.text(sheet, value)])
 
 
-def _cover_signoffs(sheet: Any, disclosure: Disclosure) -> None:
-    c.section(sheet, "Sign-off")
-    sheet.append([c.text(sheet, label, c.BOLD, fill=c.HEADER_FILL) for label in
-                  ("Stage and name", "Signed at (UTC)", "Status", "Approved state (SHA-256)", "Signature", "Role")])
+def _cover_signoffs(cover: _Cover, disclosure: Disclosure) -> None:
+    sheet = cover.sheet
+    cover.section("Sign-off")
+    cover.add([c.text(sheet, label, c.BOLD, fill=c.HEADER_FILL) for label in
+               ("Stage and name", "Signed at (UTC)", "Status", "Approved state (SHA-256)", "Signature", "Role")])
     if not disclosure.signoffs:
-        sheet.append([c.text(sheet, "no sign-off recorded")])
+        cover.add([c.text(sheet, "no sign-off recorded")])
     for line in disclosure.signoffs:
         signature = "none"
         if line.signed:
             signature = f"{line.signer}: {'valid' if line.signature_ok else 'INVALID'}"
-        sheet.append([c.text(sheet, f"{line.stage}: {line.name}"), c.text(sheet, line.signed_at),
-                      c.text(sheet, line.status.upper() if not line.current else line.status,
-                             c.DRAFT_FONT if not line.current else None),
-                      c.text(sheet, line.state_sha256), c.text(sheet, signature), c.text(sheet, line.role or "")])
+        cover.add([c.text(sheet, f"{line.stage}: {line.name}"), c.text(sheet, line.signed_at),
+                   c.text(sheet, line.status.upper() if not line.current else line.status,
+                          c.DRAFT_FONT if not line.current else None),
+                   c.text(sheet, line.state_sha256), c.text(sheet, signature), c.text(sheet, line.role or "")])
 
 
-def _cover_open_items(sheet: Any, disclosure: Disclosure) -> None:
-    open_items = disclosure.open_items
+def _cover_open_items(cover: _Cover, disclosure: Disclosure) -> None:
+    open_items, sheet = disclosure.open_items, cover.sheet
     if not open_items:
-        c.section(sheet, "Required disclosures: all present or not applicable (see the Checklist sheet)")
+        cover.section("Required disclosures: all present or not applicable (see the Checklist sheet)")
         return
-    c.section(sheet, f"Open items: {len(open_items)} required disclosure(s) missing")
+    cover.section(f"Open items: {len(open_items)} required disclosure(s) missing")
     for item in open_items:
-        sheet.append([c.text(sheet, f"{item.id}. {item.text}", alignment=c.WRAP),
-                      c.text(sheet, item.detail, c.DRAFT_FONT if disclosure.draft else None, alignment=c.WRAP)])
+        cover.add([c.text(sheet, f"{item.id}. {item.text}", alignment=c.WRAP),
+                   c.text(sheet, item.detail, c.DRAFT_FONT if disclosure.draft else None, alignment=c.WRAP)])
 
 
 # -- ESRS and AI Act ---------------------------------------------------------------------------------

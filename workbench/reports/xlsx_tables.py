@@ -70,8 +70,11 @@ def _sheet(workbook: Workbook, title: str, columns: tuple, disclosure: Disclosur
 def write_table(workbook: Workbook, title: str, columns: tuple, records: list[dict[str, Any]], disclosure: Disclosure,
                 description: str) -> Any:
     sheet = _sheet(workbook, title, columns, disclosure, description)
-    for record in records:
-        sheet.append(c.record_row(sheet, columns, record))
+    widths = [column.width for column in columns]
+    for offset, record in enumerate(records):
+        cells = c.record_row(sheet, columns, record)
+        c.fit_row(sheet, c.FIRST_DATA_ROW + offset, cells, widths)
+        sheet.append(cells)
     return sheet
 
 
@@ -258,8 +261,11 @@ def write_sources(workbook: Workbook, disclosure: Disclosure) -> None:
 
 def write_methodology(workbook: Workbook, disclosure: Disclosure, statements: list[tuple[str, str]]) -> None:
     sheet = _sheet(workbook, d.METHODOLOGY, TEXT_COLUMNS, disclosure, "Methodology, standards and boundaries")
-    for topic, statement in statements:
-        sheet.append([c.text(sheet, topic, c.BOLD, alignment=c.WRAP), c.text(sheet, statement, alignment=c.WRAP)])
+    widths = [column.width for column in TEXT_COLUMNS]
+    for offset, (topic, statement) in enumerate(statements):
+        cells = [c.text(sheet, topic, c.BOLD, alignment=c.WRAP), c.text(sheet, statement, alignment=c.WRAP)]
+        c.fit_row(sheet, c.FIRST_DATA_ROW + offset, cells, widths)
+        sheet.append(cells)
 
 
 def write_manifest(workbook: Workbook, disclosure: Disclosure) -> None:
