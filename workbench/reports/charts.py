@@ -143,8 +143,8 @@ def bar_chart(labels: list[str], values: list[float], *, width: float, height: f
     drawing = Drawing(width, height)
     drawing.initialFontName = font_name
     chart = HorizontalBarChart()
-    chart.x, chart.y = 190, 20
-    chart.width, chart.height = width - 280, height - 35
+    chart.x, chart.y = 190, 30
+    chart.width, chart.height = width - 280, height - 45
     chart.data = [list(reversed(values))]
     chart.categoryAxis.categoryNames = [_short(label, 40) for label in reversed(labels)]
     chart.categoryAxis.labels.fontName = font_name

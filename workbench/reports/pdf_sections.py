@@ -370,8 +370,8 @@ def _methodology(disclosure: Disclosure, width: float) -> list:
         rows.append([item["label"], f"{value:g}" if isinstance(value, float) else str(value), item["unit"], basis])
     flow.append(table(["Assumption", "Value", "Unit", "Basis"], rows, [120, 62, 75, width - 257]))
     flow += _sub("Emission factor datasets")
-    flow.append(table(["Dataset", "Basis", "Zones", "Resolutions", "Factors", "Range (gCO₂e/kWh)", "Source"],
-                      _factor_datasets(disclosure), [80, 55, 50, 55, 35, 65, width - 340]))
+    flow.append(table(["Dataset", "Basis", "Zones", "Resolution", "Count", "Range (gCO₂e/kWh)", "Source"],
+                      _factor_datasets(disclosure), [80, 62, 50, 62, 36, 70, width - 360]))
     return flow
 
 
@@ -432,7 +432,7 @@ def _signoff(disclosure: Disclosure, width: float) -> list:
     if not rows:
         rows.append(["–", "no sign-off recorded", "", "", "", ""])
     flow.append(table(["Stage", "Name", "Signed at (UTC)", "Approved state (SHA-256)", "Status", "Signature"], rows,
-                      [50, 90, 80, width - 370, 80, 70]))
+                      [50, 95, 110, width - 395, 70, 70]))
     flow.append(Spacer(1, 8))
     flow.append(p(f"Reported project state: {disclosure.evidence.project_state_sha256}. A sign-off whose state "
                   "differs approved an earlier state of the project and is marked changed since approval.", "small"))

@@ -126,7 +126,7 @@ def analytic_uncertainty(context: DisclosureContext) -> UncertaintySummary:
                                        value + Z95 * sigma))
         if key in ("footprint_total_co2e_kg", "total_location_based_co2e_kg", "total_market_based_co2e_kg"):
             contributors += _contributors(vector, label, view)
-    notes = [f"{name}: {u95:g} % at 95 %, {basis}" for name, (u95, basis) in DEFAULT_U95_PCT.items()]
+    notes = [f"default for {basis}: ±{u95:g} % (95 %)" for u95, basis in DEFAULT_U95_PCT.values()]
     wide = [figure.label for figure in figures if (figure.u95_pct or 0.0) > APPROACH1_LIMIT_PCT]
     if wide:
         notes.insert(0, f"U above {APPROACH1_LIMIT_PCT:g} % for {', '.join(wide)}: Approach 1 gives a symmetric "
