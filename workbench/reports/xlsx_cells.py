@@ -8,8 +8,10 @@ the cell is edited. Only :func:`formula` writes formulas, and only from text thi
 
 from __future__ import annotations
 
+import copy
 import io
 import math
+import weakref
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -200,14 +202,33 @@ def number(sheet: Any, value: float | int | None, number_format: str = NUMBER) -
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None if math.isnan(value) else text(sheet, str(value))
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = number_format
-    return cell
+    return _styled(sheet, value, number_format)
 
 
 def when(sheet: Any, value: datetime) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
-    cell.number_format = DATETIME
+    return _styled(sheet, value.replace(tzinfo=None), DATETIME)
+
+
+# Style arrays by workbook and (number format, formula fill, bold), so the millions of cells of a large
+# energy sheet copy a finished style instead of looking up format, fill and font cell by cell.
+_STYLE_CACHE: "weakref.WeakKeyDictionary[Any, dict[tuple, Any]]" = weakref.WeakKeyDictionary()
+
+
+def _styled(sheet: Any, value: Any, number_format: str, *, formula_fill: bool = False,
+            bold: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    styles = _STYLE_CACHE.setdefault(sheet.parent, {})
+    key = (number_format, formula_fill, bold)
+    if key in styles:
+        # _style is openpyxl's per-cell style array; copying it is what openpyxl does when it copies cells.
+        cell._style = copy.copy(styles[key])
+        return cell
+    cell.number_format = number_format
+    if formula_fill:
+        cell.fill = FORMULA_FILL
+    if bold:
+        cell.font = BOLD
+    styles[key] = copy.copy(cell._style)
     return cell
 
 
@@ -218,14 +239,9 @@ def hour_cell(sheet: Any, hour_utc: int | float) -> WriteOnlyCell:
 
 def formula(sheet: Any, expression: str, number_format: str = NUMBER, *, bold: bool = False) -> WriteOnlyCell:
     """Make a formula cell; ``expression`` starts with ``=`` and is built by this package, never from input text."""
-    cell = WriteOnlyCell(sheet, value=expression)
-    if cell.data_type != "f":
+    if not expression.startswith("="):
         raise ValueError(f"not a formula: {expression!r}")
-    cell.number_format = number_format
-    cell.fill = FORMULA_FILL
-    if bold:
-        cell.font = BOLD
-    return cell
+    return _styled(sheet, expression, number_format, formula_fill=True, bold=bold)
 
 
 # -- file ------------------------------------------------------------------------------------------
