@@ -1,9 +1,10 @@
 """The required disclosures of a GHG Protocol-aligned report of AI training, as a checklist.
 
-:func:`evaluate` checks each of the 24 items against a :class:`~workbench.reports.disclosure.Disclosure`
-and returns its status: present (with what is shown and where), missing (with what to add), or
-not applicable (with the reason the preparer stated, or an automatic one such as "only one
-assumption set"). A final export is rejected while any item is missing; a draft lists them.
+:func:`evaluate` checks each of the 24 items against a :class:`~workbench.reports.disclosure.Disclosure`.
+An item is present (with what is shown and where), missing (with what to add) or not
+applicable. A not-applicable item carries the reason the preparer stated, or an automatic one
+such as "only one assumption set". A final export is rejected while any item is missing, and a
+draft lists them.
 
 The items follow the checklist of the methodology: A header and boundary (1-5), B results (6-13),
 C methods and data (14-19), D uncertainty and quality (20-22), E integrity (23-24).

@@ -38,7 +38,7 @@ INVENTORY_VIEW_TEXT = ("inventory of the reporting period: GHG Protocol Corporat
 
 @dataclass(frozen=True)
 class Header:
-    """Who reports what: the report header fields plus the export's own facts."""
+    """Report header: the stored header fields plus the export's own facts."""
 
     project_name: str
     assumption_set: str
@@ -86,7 +86,7 @@ class SignoffLine:
 class ChecklistItem:
     """One required disclosure: its status and where the report shows it.
 
-    ``detail`` says what is shown, or why the item is missing or does not apply.
+    ``detail`` describes what is shown, or why the item is missing or does not apply.
     """
 
     id: int
@@ -137,7 +137,7 @@ class UncertaintySummary:
 
     ``method`` names the propagation (for example "IPCC Approach 1 (analytic)" or "Monte Carlo
     (GUM Supplement 1)"). ``trials``, ``seed`` and ``converged`` apply to Monte Carlo only.
-    ``computed`` False means no analysis was run, and ``notes`` says why.
+    ``computed`` False means no analysis was run, and ``notes`` gives the reason.
     """
 
     computed: bool

@@ -164,7 +164,7 @@ def describe_p12(p12_path: str | Path, password: bytes | None) -> dict[str, Any]
         raise UsageError(f"{p12_path}: the key cannot be loaded; the password is wrong or the file is not PKCS#12",
                          hint="Check the password file and that the key file is a .p12.") from None
     if certificate is None or key is None:
-        raise UsageError(f"{p12_path}: the file holds no key with its certificate")
+        raise UsageError(f"{p12_path}: the file contains no key with its certificate")
     return {
         "file": str(p12_path), "subject": certificate.subject.rfc4514_string(),
         "issuer": certificate.issuer.rfc4514_string(), "self_signed": certificate.issuer == certificate.subject,

@@ -1,7 +1,7 @@
 """The methodology statements a report prints: views, standards, formulas, boundaries and methods.
 
 Both the workbook's Methodology sheet and the PDF's methodology section lay out the list that
-:func:`statements` returns, so they say the same.
+:func:`statements` returns, so they state the same methods.
 """
 
 from __future__ import annotations

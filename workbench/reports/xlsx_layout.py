@@ -1,4 +1,4 @@
-"""Where everything sits in the workbook, worked out before the first row is written.
+"""The rows of every referenced cell of the workbook, worked out before the first row is written.
 
 Write-only sheets are written top to bottom, one sheet after another, so a formula on the
 Summary or Runs sheet must know the rows of the Energy or Site energy sheet in advance.

@@ -1,6 +1,6 @@
 """The demo project's report header and sign-offs, so that a final export of the demo passes the checklist.
 
-Every name and statement is fictional and says so; the grid mix is an illustrative split, not a
+Every name and statement is marked fictional, and the grid mix is an illustrative split, not a
 published value. The sign-offs are recorded last, after every change to the project, so they
 match the state a report of the demo shows.
 """

@@ -166,6 +166,11 @@ def run_records(project: Project, result: FootprintResult, info: ReportInfo) -> 
         if declared is not None and declared.accelerator_model:
             devices = {declared.accelerator_model: int(declared.accelerators or 0)}
         flop = run.flops if run.flops is not None else flop_stated.get(run.name)
+        flop_source = None
+        if run.flops is not None:
+            flop_source = "declared"
+        elif flop:
+            flop_source = "report header"
         described = "; ".join(f"{count} x {name}" if count else name for name, count in devices.items())
         records.append({
             "run": run.name, "kind": run.kind, "model": run.model, "site": run.site, "zone": run.zone,
@@ -174,7 +179,7 @@ def run_records(project: Project, result: FootprintResult, info: ReportInfo) -> 
             "hardware": described or hardware_stated.get(run.name, ""),
             "accelerator_hours": float(result.columns["accelerator_hours"][index]),
             "tokens": run.tokens, "flop": flop,
-            "flop_source": "declared" if run.flops is not None else ("report header" if flop else None),
+            "flop_source": flop_source,
             "energy_basis": "declared" if declared else "telemetry",
             "energy_method": declared.method if declared else "measured (GPU telemetry)"})
     return records

@@ -3,8 +3,8 @@
 A disclosure takes its uncertainty from an :data:`UncertaintyProvider`: a function of the
 :class:`DisclosureContext` (project, assumption set, prepared models and results) that returns an
 :class:`~workbench.reports.disclosure.UncertaintySummary`. The export service passes
-:func:`analytic_uncertainty` unless told otherwise; passing :func:`no_uncertainty` gives an
-explicit "not computed" summary, which a final export's checklist rejects (item 20).
+:func:`analytic_uncertainty` by default. :func:`no_uncertainty` gives an explicit "not computed"
+summary instead, which the checklist of a final export rejects (item 20).
 
 :func:`analytic_uncertainty` is a first-order propagation (IPCC Approach 1 / GUM law of
 propagation) with the default input uncertainties of :data:`DEFAULT_U95_PCT`. Each uncertain input
@@ -68,7 +68,7 @@ TOP_CONTRIBUTORS = 6
 
 @dataclass(frozen=True)
 class DisclosureContext:
-    """What an uncertainty or comparison provider may read: the project, the set and the prepared results."""
+    """Inputs of an uncertainty or comparison provider: the project, the set and the prepared results."""
 
     project: Project
     set_name: str

@@ -1,10 +1,10 @@
 """Exporting a project's disclosure as a workbook, a PDF or JSON, optionally signed.
 
 One export builds the disclosure model under one assumption set (both views, checklist,
-uncertainty, comparison), builds the manifest (inputs, project state, audit log head, figures),
-rejects a final export with a missing required disclosure, writes the file atomically, signs it
-when a key is given, and records the export in the ``reports`` table and the audit log in one
-transaction.
+uncertainty, comparison) and its manifest (inputs, project state, audit log head, figures). A
+final export with a missing required disclosure is rejected. Otherwise the file is written
+atomically and signed when a key is given, and the export is recorded in the ``reports`` table
+and the audit log in one transaction.
 
 Formats: ``xlsx`` (workbook with live formulas), ``pdf`` (report with the workbook and manifest
 attached), ``json`` (the whole disclosure model), ``esrs-json`` (ESRS E1-5 and E1-6 tables) and
@@ -41,7 +41,7 @@ SUFFIXES = {"xlsx": ".xlsx", "pdf": ".pdf", "json": ".json", "esrs-json": ".json
 
 @dataclass
 class ExportResult:
-    """What an export wrote: the file, its hash, the signature and the manifest it carries."""
+    """Outcome of an export: the file, its hash, the signature and the manifest the file carries."""
 
     path: Path
     format: str
@@ -224,7 +224,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _record(project: Project, result: ExportResult, signature: bytes | None) -> int:
-    """Insert the reports row and the audit entry; the caller holds the transaction."""
+    """Insert the reports row and the audit entry inside the caller's transaction."""
     manifest = result.manifest
     signed_by = f"{result.signer} (SHA-256 {result.signer_sha256_fingerprint})" if result.signer else None
     report_id = int(project.conn.execute(
