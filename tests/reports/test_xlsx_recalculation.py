@@ -60,16 +60,18 @@ def test_recalculated_figures_equal_engine(shared_project, tmp_path, signing_key
 
 @needs_libreoffice
 @pytest.mark.slow
-def test_demo_recalculates_both_views(tmp_path):
+def test_demo_recalculates_both_views(tmp_path, signing_key, facts):
     project = demo.build_demo_project(tmp_path / "demo.cwb")
     try:
-        result = export_report(project, "xlsx", tmp_path / "demo.xlsx", draft=True)
+        result = export_report(project, "xlsx", tmp_path / "demo.xlsx", sign_key=signing_key,
+                               password=facts.password)
     finally:
         project.close()
     workbook = recalculated(result.path, tmp_path)
     rows = check_rows(workbook)
     summary = {row[0]: row[1] for row in workbook[d.SUMMARY].iter_rows(min_row=3, max_col=2, values_only=True)}
 
+    assert result.manifest["draft"] is False
     assert {row[0] for row in rows} == {"inventory", "footprint", "run"}
     for view, subject, key, workbook_value, engine_value in rows:
         assert_close(workbook_value, engine_value, (view, subject, key))

@@ -214,14 +214,33 @@ def _check_cells(sheet: Any, view: str, subject: str, key: str, expression: str,
             c.formula(sheet, f"=IF(E{row}=0,D{row},(D{row}-E{row})/E{row})", c.SCIENTIFIC)]
 
 
+# Columns of the Runs sheet in workbooks of manifest version 1, which had no Engine check sheet.
+VERSION1_RUN_KEYS = ("run", "kind", "site", "zone", "gpu_count", "hours", "gpu_energy_kwh", "node_energy_kwh",
+                     "it_energy_kwh", "facility_energy_kwh", "operational_co2e_kg", "embodied_co2e_kg",
+                     "total_co2e_kg", "unmatched_energy_kwh")
+
+
 def read_engine_figures(workbook: Any) -> list[dict[str, Any]]:
-    """Read the per-run engine values of the Engine check sheet back into one dict per run."""
+    """Read the per-run engine values of the Engine check sheet back into one dict per run.
+
+    A workbook of manifest version 1 has the engine's values on its Runs sheet instead.
+    """
+    if d.ENGINE_CHECK not in workbook.sheetnames:
+        return _read_version1_runs(workbook)
     runs: dict[str, dict[str, Any]] = {}
     for row in workbook[d.ENGINE_CHECK].iter_rows(min_row=FIRST, max_col=5, values_only=True):
         if not row or row[0] != "run":
             continue
         runs.setdefault(str(row[1]), {"run": str(row[1])})[str(row[2])] = row[4]
     return list(runs.values())
+
+
+def _read_version1_runs(workbook: Any) -> list[dict[str, Any]]:
+    runs = []
+    for row in workbook[d.RUNS].iter_rows(min_row=FIRST, max_col=len(VERSION1_RUN_KEYS), values_only=True):
+        if row and row[0] is not None:
+            runs.append(dict(zip(VERSION1_RUN_KEYS, row)))
+    return runs
 
 
 # -- Cover and sign-off ------------------------------------------------------------------------------
