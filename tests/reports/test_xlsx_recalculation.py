@@ -104,3 +104,31 @@ def test_changed_assumption_cell_moves_totals(shared_project, tmp_path):
     assert_close(figures[("footprint", "all runs", "total_co2e_kg")], engine["total_co2e_kg"], "total")
     assert_close(figures[("inventory", "totals", "scope2_location_co2e_kg")], inventory["scope2_location_co2e_kg"],
                  "scope 2")
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo-variants") / "demo.cwb"
+    demo.build_demo_project(path).close()
+    return path
+
+
+@needs_libreoffice
+@pytest.mark.slow
+@pytest.mark.parametrize("values", [
+    {"embodied_method": "bloom", "lifetime_years": 4.0, "usage_rate": 0.7},
+    {"embodied_method": "llmcarbon", "chip_area_mm2": 600.0},
+    {"resource_share": 0.5, "factor_zone": "DE", "pue_category": "PUE1", "td_loss_rate": 0.1},
+], ids=["bloom", "llmcarbon", "shares-and-zone"])
+def test_assumption_variants_recalculate(demo_project, tmp_path, values):
+    from workbench.services.projects import open_existing
+
+    copy = tmp_path / "variant.cwb"
+    shutil.copy(demo_project, copy)
+    with open_existing(copy) as project:
+        assumption_service.change(project, "variant", values, base="baseline", rationale="recalculation test")
+        result = export_report(project, "xlsx", tmp_path / "variant.xlsx", set_name="variant", draft=True)
+    workbook = recalculated(result.path, tmp_path)
+
+    for view, subject, key, workbook_value, engine_value in check_rows(workbook):
+        assert_close(workbook_value, engine_value, (view, subject, key))
