@@ -6,20 +6,13 @@ from pathlib import Path
 
 import pytest
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-
-
-def _samples_dir() -> Path:
-    for candidate in (REPOSITORY.parent / "shared" / "samples", REPOSITORY.parent.parent / "shared" / "samples"):
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError("the shared samples folder (../shared/samples next to the repository) is missing")
+from shared_paths import samples_dir
 
 
 @pytest.fixture(scope="session")
 def samples() -> Path:
     """The folder of real input files written by other tools, read in place, never copied."""
-    return _samples_dir()
+    return samples_dir()
 
 
 @pytest.fixture

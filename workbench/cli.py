@@ -19,8 +19,11 @@ from workbench.errors import InputRejectedError, UsageError, WorkbenchError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED, EXIT_PROJECT, EXIT_VERIFY = 0, 2, 3, 4, 5
+# The same kinds, in the same order, as workbench.services.imports.KINDS (a test checks it); kept
+# literal here so that building the parser does not import the readers.
 IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "green-button", "instruments", "scope1",
-                "hardware-library", "runs")
+                "hardware-library", "runs", "nvidia-smi-xml", "nvidia-smi-q", "dmon", "dcgm", "gpu-hours-parquet",
+                "carbontracker", "slurm", "auto")
 FACTOR_BASES = ("location", "residual_mix", "supplier", "marginal")
 EXPORT_FORMATS = ("xlsx", "pdf", "json", "esrs-json", "ai-act-json")
 
@@ -59,9 +62,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     options = imports.ImportOptions(
         kind=args.kind, timezone=args.timezone, site=args.site, run=args.run, meter=args.meter,
         measurement_point=args.measurement_point, accuracy_class=args.accuracy_class,
-        timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=args.max_gap,
+        timestamps_mark=args.timestamps_mark, host=args.host, max_gap_s=_gap_limit(args),
         allow_duplicate=args.allow_duplicate, strict=args.strict, store_evidence=not args.no_evidence,
-        mapping=args.mapping, unit=args.unit, max_power_kw=args.max_power_kw, factor_basis=args.factor_basis)
+        mapping=args.mapping, unit=args.unit, max_power_kw=args.max_power_kw, factor_basis=args.factor_basis,
+        **_gpu_import_options(args))
     reports = []
     with projects.open_existing(args.project) as project:
         for file in args.files:
@@ -72,6 +76,56 @@ def cmd_import(args: argparse.Namespace) -> int:
                 _print_import(report)
     if args.json:
         _print_json([report.as_dict() for report in reports])
+    return EXIT_OK
+
+
+def _gpu_import_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Collect the import options of the GPU telemetry, Slurm and runs-table kinds."""
+    options = {"attribution": args.attribution, "observed_at": args.observed_at, "scrape_time": args.scrape_time,
+               "start": args.start, "interval_s": args.interval, "max_gpu_power_w": args.max_gpu_power,
+               "gpus_per_node": args.gpus_per_node, "cpus_per_node": args.cpus_per_node,
+               "use_job_energy": args.use_job_energy}
+    if args.max_node_power is not None:
+        options["max_node_power_w"] = args.max_node_power
+    return options
+
+
+def _gap_limit(args: argparse.Namespace) -> float | None:
+    """Return the gap limit in seconds, None for automatic; query-gpu logs keep their 120 s default."""
+    if args.max_gap is None:
+        return 120.0 if args.kind in ("gpu-log", "auto") else None
+    return None if args.max_gap == "auto" else args.max_gap
+
+
+def _max_gap(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds or 'auto'") from None
+
+
+def cmd_gpu_hours(args: argparse.Namespace) -> int:
+    from workbench.services import attribution, projects
+
+    with projects.open_existing(args.project, read_only=True) as project:
+        if args.out:
+            count = attribution.export_gpu_hours(project, args.out)
+            print(f"Wrote {count} GPU-hours to {args.out}")
+            return EXIT_OK
+        summary = attribution.run_gpu_summary(project)
+    if args.json:
+        _print_json(summary)
+        return EXIT_OK
+    print(f"{'run':<28}{'by':>11}{'GPUs':>6}{'GPU-hours':>11}{'GPU kWh':>12}{'idle kWh':>11}{'unmeasured':>12}")
+    for row in summary["runs"]:
+        idle = "-" if row["idle_energy_kwh"] is None else f"{row['idle_energy_kwh']:,.3f}"
+        print(f"{row['run'][:27]:<28}{row['attributed_by']:>11}{row['gpus']:>6}{row['gpu_hours']:>11}"
+              f"{row['gpu_energy_kwh']:>12,.3f}{idle:>11}{row['unmeasured_gpu_hours']:>12}")
+    for row in summary["allocations_without_telemetry"]:
+        print(f"warning: run {row['run']} held {row['gpu_uuid'] or row['host']} from {row['start_text']} to "
+              f"{row['end_text']}, but no telemetry covers it")
     return EXIT_OK
 
 
@@ -143,6 +197,7 @@ def cmd_library(args: argparse.Namespace) -> int:
 
 def cmd_assumptions(args: argparse.Namespace) -> int:
     from workbench.services import assumptions, projects
+    from workbench.services import distributions as distribution_service
 
     values = {}
     for item in args.values:
@@ -150,26 +205,45 @@ def cmd_assumptions(args: argparse.Namespace) -> int:
         if not separator or not key.strip():
             raise UsageError(f"'{item}' is not KEY=VALUE", hint="Write for example pue=1.2.")
         values[key.strip()] = value.strip()
+    specs = distribution_service.parse_assignments(args.distribution or [])
+    if args.distribution_file:
+        specs.update(distribution_service.read_file(args.distribution_file))
     with projects.open_existing(args.project) as project:
-        if values:
-            changes = assumptions.change(project, args.set, values, rationale=args.rationale or "",
-                                         base=args.base)
-            if not args.json:
-                for item in changes:
-                    print(f"{item['set']}: {item['key']} {item['old']!r} -> {item['new']!r}")
-                if not changes:
-                    print("No value changed.")
-        elif args.base:
-            assumptions.create_set(project, args.set, args.base)
+        with project.transaction():
+            changes = []
+            if values:
+                changes += assumptions.change(project, args.set, values, rationale=args.rationale or "",
+                                              base=args.base)
+            if specs:
+                changes += distribution_service.change(project, args.set, specs, rationale=args.rationale or "",
+                                                       base=args.base)
+            if not values and not specs and args.base:
+                assumptions.create_set(project, args.set, args.base)
+        if (values or specs) and not args.json:
+            for item in changes:
+                print(f"{item['set']}: {item['key']} {item['old']!r} -> {item['new']!r}")
+            if not changes:
+                print("No value changed.")
         resolved = assumptions.resolve(project, args.set)
+        rows = distribution_service.resolved_rows(project, args.set)
+        if args.export_distributions:
+            exported = distribution_service.export(project, args.set)
+            Path(args.export_distributions).write_text(json.dumps(exported, indent=2, default=str) + "\n", "utf-8")
     if args.json:
-        _print_json({"assumption_set": args.set, "assumptions": [item.as_dict() for item in resolved.values()]})
-    elif not values:
+        _print_json({"assumption_set": args.set, "assumptions": [item.as_dict() for item in resolved.values()],
+                     "distributions": rows})
+    elif not values and not specs:
         print(f"Assumption set '{args.set}':")
         for item in resolved.values():
             value = "" if item.value is None else item.value
             unit = f" {item.unit}" if item.unit else ""
             print(f"  {item.key} = {value}{unit}   [{item.origin}] {item.rationale}")
+        if args.distributions:
+            print("Distributions:")
+            for row in rows:
+                print(f"  {row['key']}: {row['describe']}   [{row['origin']}] {row['basis']}")
+    if args.export_distributions and not args.json:
+        print(f"Wrote the distributions of '{args.set}' to {args.export_distributions}")
     return EXIT_OK
 
 
@@ -254,6 +328,82 @@ def _print_inventory(data: dict) -> None:
             print(f"reconciliation ({finding['severity']}): {finding['subject']}: {finding['message']}")
     for warning in data["warnings"]:
         print(f"warning: {warning}")
+
+
+def cmd_uncertainty(args: argparse.Namespace) -> int:
+    from workbench.progress import Progress
+    from workbench.services import compute, projects, uncertainty
+
+    period = compute.reporting_period(args.period)
+    with projects.open_existing(args.project, read_only=True) as project:
+        outcome = uncertainty.analyze(
+            project, args.set, view=args.view, period=period, run=args.run, model_name=args.model,
+            trials=args.trials, seed=args.seed, ndig=args.ndig, sobol=args.sobol,
+            progress=Progress(_progress_printer(not args.json), operation="Monte Carlo"))
+        data = outcome.as_json()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_uncertainty(data)
+    return EXIT_OK
+
+
+def _print_uncertainty(data: dict) -> None:
+    mc = data["monte_carlo"]
+    period = f", period {data['period']['label']}" if data.get("period") else ""
+    print(f"Project '{data['project']}', assumption set '{data['assumption_set']}', view {data['view']}{period}")
+    print(f"Monte Carlo: {mc['trials']:,} trials, seed {mc['seed']} ({mc['generator']}), {mc['convergence']}")
+    print(f"{'output':<34}{'point':>14}{'mean':>14}{'sd':>12}{'95 % interval':>30}{'U %':>8}")
+    for name, item in mc["outputs"].items():
+        low, high = item["interval_95"]
+        print(f"{name:<34}{item['point']:>14,.6g}{item['mean']:>14,.6g}{item['sd']:>12,.4g}"
+              f"{f'[{low:,.6g}, {high:,.6g}]':>30}{item['u95_percent']:>8.2f}")
+    main = data["main_output"]
+    analytic_item = data["analytic"]["outputs"][main]
+    low, high = analytic_item["interval_95"]
+    print(f"Approach 1 ({main}): [{low:,.6g}, {high:,.6g}], U {analytic_item['u95_percent']:.2f} %")
+    print(f"Largest contributions to the variance of {main}:")
+    for item in data["sensitivity"]["contribution_to_variance"][:8]:
+        print(f"  {item['share_of_variance']:7.1%}  {item['label']}")
+    for note in data["notes"]:
+        print(f"note: {note}")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from workbench.progress import Progress
+    from workbench.services import comparison, compute, projects
+
+    period = compute.reporting_period(args.period)
+    with projects.open_existing(args.project, read_only=True) as project:
+        outcome = comparison.compare_sets(
+            project, args.set, view=args.view, period=period, run=args.run, model_name=args.model,
+            trials=args.trials, seed=args.seed, decompose=not args.no_decomposition,
+            progress=Progress(_progress_printer(not args.json), operation="Comparison"))
+        data = outcome.as_json()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_comparison(data)
+    return EXIT_OK
+
+
+def _print_comparison(data: dict) -> None:
+    main = "total_co2e_kg" if data["view"] == "footprint" else "total_location_based_co2e_kg"
+    print(f"Project '{data['project']}', view {data['view']}, reference set '{data['reference']}'")
+    for name, values in data["point"].items():
+        print(f"  {name:<24}{main} {values[main]:>16,.6g}")
+    for item in data["monte_carlo"]["differences"]:
+        if item["output"] != main:
+            continue
+        common, independent = item["common_random_numbers"], item["independent_draws"]
+        print(f"{item['set']} - {item['reference']}: {item['point_delta']:,.6g}; 95 % interval with common random "
+              f"numbers [{common['interval_95'][0]:,.6g}, {common['interval_95'][1]:,.6g}] (independent draws "
+              f"[{independent['interval_95'][0]:,.6g}, {independent['interval_95'][1]:,.6g}]); "
+              f"P({item['set']} < {item['reference']}) = {item['probability_set_below_reference']:.3f}")
+    for item in data["decomposition"]:
+        print(f"why {item['set']} differs from {item['reference']} ({main}, {item['method']}):")
+        for share in item["shares"]:
+            print(f"  {share['factor']:<32}{share['shapley'][main]:>16,.6g}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -417,8 +567,33 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--timestamps-mark", default="start", choices=("start", "end"),
                      help="whether a meter time stamp marks the start or end of its interval (default: start)")
     imp.add_argument("--host", help="host name for GPU logs whose GPUs have no unique UUID")
-    imp.add_argument("--max-gap", type=float, default=120.0, metavar="SECONDS",
-                     help="longest interval between power samples that is integrated (default: 120 s)")
+    imp.add_argument("--max-gap", type=_max_gap, default=None, metavar="SECONDS",
+                     help="maximum interval between power samples that is integrated, in seconds, or 'auto' for "
+                          "three sampling intervals and at least 120 s (default: 120 s for gpu-log and auto, "
+                          "'auto' for the other GPU kinds)")
+    imp.add_argument("--attribution", default="file", choices=("file", "allocations"),
+                     help="GPU telemetry: 'file' gives the whole file to one run (--run, else the file name); "
+                          "'allocations' attributes GPU-hours to the runs that imported Slurm jobs or runs "
+                          "tables list as holding the GPUs (default: file)")
+    imp.add_argument("--observed-at", metavar="TIME",
+                     help="time of an nvidia-smi -q -x dump that has no <timestamp> (ISO 8601)")
+    imp.add_argument("--scrape-time", metavar="TIME",
+                     help="time of a single Prometheus scrape without SCRAPE_TIME lines (ISO 8601)")
+    imp.add_argument("--start", metavar="TIME",
+                     help="dmon logs without a Date column: local time of the first line (ISO 8601)")
+    imp.add_argument("--interval", type=float, metavar="SECONDS",
+                     help="dmon logs without time columns: seconds between samples (default: 1)")
+    imp.add_argument("--max-gpu-power", type=float, metavar="WATTS",
+                     help="energy counters: largest power one GPU can draw; larger counter steps are not used")
+    imp.add_argument("--gpus-per-node", type=int, metavar="N",
+                     help="Slurm: GPUs in one node, to give jobs on shared nodes their share of node energy")
+    imp.add_argument("--cpus-per-node", type=int, metavar="N",
+                     help="Slurm: CPUs in one node, used for the share when jobs allocate no GPUs")
+    imp.add_argument("--max-node-power", type=float, metavar="WATTS",
+                     help="Slurm: largest power one node can draw; job energy above nodes x this x elapsed time "
+                          "is not used (default: 15000 W)")
+    imp.add_argument("--use-job-energy", action="store_true",
+                     help="Slurm: store each job's ConsumedEnergyRaw as node energy of its run")
     imp.add_argument("--allow-duplicate", action="store_true", help="import a file even if it was imported before")
     imp.add_argument("--strict", action="store_true", help="reject the whole file if any row is rejected")
     imp.add_argument("--no-evidence", action="store_true", help="keep only the file's hash, not its bytes")
@@ -434,6 +609,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "basis column states another basis is rejected")
     imp.add_argument("--json", action="store_true", help="print the import reports as JSON")
     imp.set_defaults(handler=cmd_import)
+
+    gph = commands.add_parser("gpu-hours", help="show GPU energy per run from telemetry, or export GPU-hours")
+    gph.add_argument("project", metavar="PROJECT.cwb")
+    gph.add_argument("--out", metavar="FILE.parquet", help="write every stored GPU-hour to this Parquet file")
+    gph.add_argument("--json", action="store_true", help="print the per-run summary as JSON")
+    gph.set_defaults(handler=cmd_gpu_hours)
 
     src = commands.add_parser("sources", help="list every imported source with its counts, time span and total")
     src.add_argument("project", metavar="PROJECT.cwb")
@@ -465,6 +646,19 @@ def build_parser() -> argparse.ArgumentParser:
     ass.add_argument("--from", dest="base", metavar="BASE", help="create the set from BASE if it does not exist")
     ass.add_argument("--rationale", help="why the values change (required when setting values)")
     ass.add_argument("--json", action="store_true", help="print the set as JSON")
+    ass.add_argument("--distribution", action="append", metavar="KEY=SPEC",
+                     help="set the distribution of an assumption or activity-data class (repeatable), e.g. "
+                          "pue=triangular:1.2,1.28,1.4, ef.location.annual=normal:10%%, meter:site-main=class:0.5S, "
+                          "telemetry.gpu_offset_w=uniform:-5,5@all; KEY=default removes the set's own distribution. "
+                          "Specs: fixed, normal:MEAN,SD or normal:U%%, lognormal:MEDIAN,GSD or lognormal:GSD, "
+                          "uniform:LOW,HIGH or uniform:A%%, triangular:LOW,MODE,HIGH or triangular:-L%%,+H%%, "
+                          "beta:ALPHA,BETA[,LOW,HIGH], pert:LOW,MODE,HIGH[,LAMBDA], class:0.5S; U is a 95 %% "
+                          "half-width")
+    ass.add_argument("--distribution-file", metavar="FILE.json",
+                     help="set distributions from a JSON file (the export format, with stats_arrays codes)")
+    ass.add_argument("--export-distributions", metavar="FILE.json",
+                     help="write the set's distributions, defaults included, with stats_arrays codes")
+    ass.add_argument("--distributions", action="store_true", help="also list every distribution with its basis")
     ass.add_argument("values", nargs="*", metavar="KEY=VALUE")
     ass.set_defaults(handler=cmd_assumptions)
 
@@ -486,6 +680,45 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also report avoided emissions had each run used grid zone ZONE (repeatable)")
     com.add_argument("--json", action="store_true", help="print one JSON object")
     com.set_defaults(handler=cmd_compute)
+
+    unc = commands.add_parser("uncertainty", help="propagate uncertainty: Approach 1, seeded Monte Carlo and the "
+                                                  "inputs that drive the spread")
+    unc.add_argument("project", metavar="PROJECT.cwb")
+    unc.add_argument("--set", default="baseline", help="assumption set (default: baseline)")
+    unc.add_argument("--view", default="footprint", choices=("footprint", "inventory"),
+                     help="footprint of runs or inventory of a reporting period (default: footprint)")
+    unc.add_argument("--period", help="reporting period in UTC, as for compute")
+    unc.add_argument("--run", help="footprint of this run only")
+    unc.add_argument("--model", help="footprint of the runs of this model only")
+    plan = unc.add_mutually_exclusive_group()
+    plan.add_argument("--trials", type=int, metavar="N", help="run exactly N Monte Carlo trials")
+    plan.add_argument("--adaptive", action="store_true",
+                      help="stop adaptively in batches of 10,000 trials (GUM Supplement 1, 7.9; the default)")
+    unc.add_argument("--ndig", type=int, default=2, choices=(1, 2),
+                     help="significant digits the adaptive procedure stabilizes (default: 2)")
+    unc.add_argument("--seed", type=int, default=20240601, metavar="S",
+                     help="seed of the PCG64 generator; the same seed reproduces every digit (default: 20240601)")
+    unc.add_argument("--sobol", action="store_true", help="also estimate Sobol indices of the main total")
+    unc.add_argument("--json", action="store_true", help="print one JSON object")
+    unc.set_defaults(handler=cmd_uncertainty)
+
+    cmp = commands.add_parser("compare", help="compare assumption sets side by side: deltas, intervals of the "
+                                              "difference and the assumptions causing it")
+    cmp.add_argument("project", metavar="PROJECT.cwb")
+    cmp.add_argument("--set", action="append", required=True, metavar="NAME",
+                     help="assumption set (repeat: the first is the reference)")
+    cmp.add_argument("--view", default="footprint", choices=("footprint", "inventory"),
+                     help="footprint of runs or inventory of a reporting period (default: footprint)")
+    cmp.add_argument("--period", help="reporting period in UTC, as for compute")
+    cmp.add_argument("--run", help="footprint of this run only")
+    cmp.add_argument("--model", help="footprint of the runs of this model only")
+    cmp.add_argument("--trials", type=int, default=100_000, metavar="N",
+                     help="Monte Carlo trials with common random numbers (default: 100,000)")
+    cmp.add_argument("--seed", type=int, default=20240601, metavar="S", help="generator seed (default: 20240601)")
+    cmp.add_argument("--no-decomposition", action="store_true",
+                     help="skip splitting the difference into the assumptions causing it")
+    cmp.add_argument("--json", action="store_true", help="print one JSON object")
+    cmp.set_defaults(handler=cmd_compare)
 
     val = commands.add_parser("validate", help="recompute the worked examples and published footprints and "
                                                "compare them with their expected values")

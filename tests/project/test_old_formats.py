@@ -11,7 +11,7 @@ import pytest
 
 from workbench.errors import ProjectFileError
 from workbench.project import audit, migrations
-from workbench.services import compute, inventory, projects
+from workbench.services import compute, imports, inventory, projects
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
 
@@ -29,9 +29,11 @@ def test_format1_fixture_opens_and_computes(tmp_path):
         outcome = compute.compute_footprint(project)
 
     assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
-                        ("0004_report_header_and_signoffs",)]
-    assert {"declared_runs", "run_models", "model_published_totals", "site_inventory", "report_info",
-            "signoffs"} <= tables
+                        ("0004_gpu_hours_jobs_allocations",), ("0005_assumption_distributions",),
+                        ("0006_report_header_and_signoffs",)]
+    assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
+    assert {"gpu_hours", "jobs", "run_allocations"} <= tables
+    assert {"report_info", "signoffs"} <= tables
     assert not {"market_instruments", "scope1_records"} & tables
     run = outcome.result.runs[0]
     assert run.run == "glasses"
@@ -98,6 +100,56 @@ def test_format2_fixture_upgrades_and_inventories(tmp_path):
     assert data["scope1"]["fugitive_co2e_kg"] == pytest.approx(2 * 2255.5)
 
 
+# format3.cwb was written by the format 3 workbench (steps 0001 to 0003). Site 'paris' (FR, PUE2,
+# Europe/Paris) has a 50 g/kWh FR factor for 2025. Run 'measured' has a GPU log given to it: two
+# GPUs at 300 W and 100 W for two hours of 2025-03-01 (0.8 kWh). Run 'paper' is declared: 8
+# accelerators at 400 W board power for ten hours (32 kWh). Assumption set 'fixture' has PUE 1.3
+# and node uplift 1.35; the format 3 workbench computed the figures asserted below from it.
+def test_format3_fixture_upgrades_with_the_same_footprint(tmp_path):
+    path = tmp_path / "format3.cwb"
+    shutil.copy(FIXTURES / "format3.cwb", path)
+
+    with projects.open_existing(path) as project:
+        recorded = project.conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+        outcome = compute.compute_footprint(project, "fixture")
+        chain_ok = audit.verify_chain(project.conn).ok
+
+    assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
+    assert recorded[3] == (4, "0004_gpu_hours_jobs_allocations")
+    assert chain_ok is True
+    runs = {run.run: run for run in outcome.result.runs}
+    assert runs["measured"].gpu_energy_kwh == pytest.approx(0.8, rel=1e-12)
+    assert runs["measured"].facility_energy_kwh == pytest.approx(1.4180400000000002, rel=1e-12)
+    assert runs["measured"].estimated is False
+    assert runs["paper"].gpu_energy_kwh == pytest.approx(32.0, rel=1e-12)
+    assert runs["paper"].facility_energy_kwh == pytest.approx(56.72160000000001, rel=1e-12)
+    assert runs["paper"].estimated is True
+    assert outcome.totals["total_co2e_kg"] == pytest.approx(2.906982, rel=1e-12)
+    assert outcome.totals["estimated_co2e_kg"] == pytest.approx(2.8448420000000003, rel=1e-12)
+
+
+def test_format3_fixture_takes_gpu_allocations_after_upgrade(tmp_path):
+    path = tmp_path / "format3.cwb"
+    shutil.copy(FIXTURES / "format3.cwb", path)
+    log = tmp_path / "node07.csv"
+    log.write_text("timestamp, index, uuid, power.draw [W], hostname\n" + "".join(
+        f"2025-03-02T{minute // 60:02d}:{minute % 60:02d}:00Z, 0, GPU-77, 200.00 W, node07\n"
+        for minute in range(121)))
+    table = tmp_path / "held.csv"
+    table.write_text("run,host,gpus,start,end\npaper,node07,0,2025-03-02T00:00:00Z,2025-03-02T02:00:00Z\n")
+
+    with projects.open_existing(path) as project:
+        imports.import_file(project, log, imports.ImportOptions(kind="gpu-log", attribution="allocations"))
+        imports.import_file(project, table, imports.ImportOptions(kind="runs"))
+        outcome = compute.compute_footprint(project, "fixture")
+
+    runs = {run.run: run for run in outcome.result.runs}
+    # The declared run now has telemetry through the GPU it held: 200 W for two hours, measured.
+    assert runs["paper"].gpu_energy_kwh == pytest.approx(0.4, rel=1e-9)
+    assert runs["paper"].estimated is False
+    assert runs["measured"].gpu_energy_kwh == pytest.approx(0.8, rel=1e-12)
+
+
 def test_development_build_schema_rejected(tmp_path):
     path = tmp_path / "dev.cwb"
     projects.new_project(path, "dev build").close()
@@ -110,3 +162,72 @@ def test_development_build_schema_rejected(tmp_path):
     with pytest.raises(ProjectFileError, match="records schema step 2 as '0002_inventory_and_declared_runs'"):
         projects.open_existing(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_gpu_branch_development_file_rejected(tmp_path):
+    """A file whose step 2 is the GPU-hours schema of a development build must not get steps 3 and 4."""
+    path = tmp_path / "gpu-dev.cwb"
+    projects.new_project(path, "gpu dev build").close()
+    raw = sqlite3.connect(path)
+    raw.execute("DELETE FROM schema_migrations WHERE version > 2")
+    raw.execute("UPDATE schema_migrations SET name = '0002_gpu_hours_jobs_allocations' WHERE version = 2")
+    raw.execute("PRAGMA user_version = 2")
+    raw.commit()
+    raw.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    with pytest.raises(ProjectFileError, match="records schema step 2 as '0002_gpu_hours_jobs_allocations'"):
+        projects.open_existing(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_format4_demo_fixture_upgrades_with_the_same_footprint(tmp_path):
+    # The demo project as format 4 wrote it, before distributions were stored with assumptions.
+    path = tmp_path / "format4.cwb"
+    shutil.copy(FIXTURES / "format4.cwb", path)
+
+    with projects.open_existing(path) as project:
+        assert project.format_version == migrations.CURRENT_VERSION
+        assert audit.verify_chain(project.conn).ok
+        totals = compute.compute_footprint(project).result.totals
+
+    assert totals["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
+    assert totals["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
+
+
+# format5.cwb is the demo project as format 5 wrote it (steps 0001 to 0005), with two distributions
+# set by the format 5 command line: baseline pue triangular 1.2 / 1.28 / 1.4, conservative
+# node_uplift uniform 1.3 to 1.7. The figures asserted below are what the format 5 workbench
+# computed from it, the Monte Carlo ones with 20,000 trials and the default seed.
+def test_format5_demo_fixture_upgrades_with_the_same_figures(tmp_path):
+    from workbench.services import distributions, report_info, signoffs, uncertainty
+
+    path = tmp_path / "format5.cwb"
+    shutil.copy(FIXTURES / "format5.cwb", path)
+
+    with projects.open_existing(path) as project:
+        recorded = project.conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+        chain_ok = audit.verify_chain(project.conn).ok
+        footprint = compute.compute_footprint(project).result.totals
+        totals = inventory.compute_inventory(project, period=compute.reporting_period("2025")).totals
+        stored = {key: item.distribution.as_dict() for key, item in distributions.snapshot(project).stored.items()}
+        conservative = distributions.snapshot(project, "conservative").stored["node_uplift"].distribution.as_dict()
+        outcome = uncertainty.analyze(project, trials=20_000)
+        header = report_info.read(project).values
+        stages = signoffs.signoff_status(project)
+
+    assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
+    assert recorded[-1] == (6, "0006_report_header_and_signoffs")
+    assert chain_ok is True
+    assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
+    assert footprint["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
+    assert totals["total_location_based_co2e_kg"] == pytest.approx(10607.115156428, rel=1e-12)
+    assert totals["total_market_based_co2e_kg"] == pytest.approx(10426.471562628001, rel=1e-12)
+    assert stored == {"pue": {"kind": "triangular", "low": 1.2, "mode": 1.28, "high": 1.4, "relative": False}}
+    assert conservative == {"kind": "uniform", "low": 1.3, "high": 1.7, "relative": False}
+    assert outcome.distributions_sha256 == "b9d693226165bfbd7f37d79038d1947b2c5730a2efea1f3d0108a54ace5a072f"
+    summary = outcome.monte_carlo.summaries["total_co2e_kg"]
+    assert summary.mean == pytest.approx(42.04077226639958, rel=1e-12)
+    assert (summary.low, summary.high) == pytest.approx((36.23059008010588, 48.652605012477736), rel=1e-12)
+    assert header == {}
+    assert stages == []

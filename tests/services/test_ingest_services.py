@@ -11,7 +11,7 @@ import pytest
 from workbench.cli import main
 from workbench.errors import InputRejectedError, NotFoundError
 from workbench.project import repo
-from workbench.services import imports, library, mappings, meters, sources
+from workbench.services import import_kinds, imports, library, mappings, meters, sources
 
 
 def run_cli(capsys, *args) -> tuple[int, str, str]:
@@ -24,35 +24,46 @@ def shipped(*parts: str):
     return resources.files("workbench") / "resources" / "/".join(parts)
 
 
-@pytest.mark.parametrize("name", ["factors/location_annual.csv", "hardware/embodied_defaults.csv",
-                                  "factors/cloud_regions.csv"])
+# Columns that must be filled on every row of each shipped library file.
+SHIPPED_REQUIRED = {
+    "factors/location_annual.csv": ("source", "vintage", "licence", "source_url", "co2e_g_per_kwh"),
+    "factors/egrid_subregion_annual.csv": ("source", "vintage", "licence", "source_url", "publisher",
+                                           "co2e_lb_per_mwh", "gas_basis"),
+    "hardware/embodied_defaults.csv": ("source_url", "report_year", "licence", "value_basis", "embodied_basis"),
+    "factors/cloud_regions.csv": ("source", "basis", "grid_zone"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_REQUIRED))
 def test_every_shipped_value_has_source_vintage_licence(name):
     with shipped(name).open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert rows
     for row in rows:
-        if name.startswith("factors/location"):
-            for column in ("source", "vintage", "licence", "source_url"):
-                assert row[column], (column, row)
-            assert float(row["co2e_g_per_kwh"]) >= 0
-        elif name.startswith("hardware"):
-            for column in ("source_url", "report_year", "licence", "value_basis", "embodied_basis"):
-                assert row[column], (column, row)
-        else:
-            for column in ("source", "basis", "grid_zone"):
-                assert row[column], (column, row)
+        for column in SHIPPED_REQUIRED[name]:
+            assert row[column], (column, row)
+        for column in ("co2e_g_per_kwh", "co2e_lb_per_mwh"):
+            if column in row:
+                assert float(row[column]) >= 0, (column, row)
+
+
+def test_shipped_factor_files_all_checked():
+    factor_files = {path.name for path in import_kinds.default_library_files()["factors"]}
+    assert {f"factors/{name}" for name in factor_files} <= set(SHIPPED_REQUIRED)
 
 
 def test_default_library_loads_with_required_countries(project):
     reports = library.load_default_library(project)
-    assert [report.kind for report in reports] == ["factors", "hardware-library"]
-    assert [report.rows_rejected for report in reports] == [0, 0]
+    assert [report.kind for report in reports] == ["factors", "factors", "hardware-library"]
+    assert [report.rows_rejected for report in reports] == [0, 0, 0]
     zones = {row[0] for row in project.conn.execute("SELECT zone FROM factors")}
     required = "US CA MX BR GB IE FR DE NL BE SE NO FI DK ES IT PL CH IN SG JP KR TW CN AU".split()
     assert set(required) <= zones
-    dataset = project.conn.execute("SELECT publisher, licence, basis, gas_basis, emission_scope FROM factor_datasets"
-                                   ).fetchone()
-    assert dataset == ("Ember", "CC-BY-4.0", "location", "CO2e", "lifecycle")
+    datasets = project.conn.execute("SELECT publisher, licence, basis, gas_basis, emission_scope FROM factor_datasets"
+                                    " ORDER BY id").fetchall()
+    assert datasets[0] == ("Ember", "CC-BY-4.0", "location", "CO2e", "lifecycle")
+    assert datasets[1][0] == "US EPA"
+    assert datasets[1][2:] == ("location", "CO2e", "direct")
     missing = project.conn.execute("SELECT count(*) FROM factors WHERE source_text = '' OR original_value IS NULL"
                                    ).fetchone()[0]
     assert missing == 0
@@ -152,7 +163,7 @@ def test_cli_sources_json_lists_totals(tmp_path, samples, capsys):
     code, out, _ = run_cli(capsys, "sources", project, "--json")
     found = json.loads(out)
     assert code == 0
-    assert [source["kind"] for source in found] == ["green-button", "instruments", "scope1", "factors"]
+    assert [source["kind"] for source in found] == ["green-button", "instruments", "scope1", "factors", "factors"]
     for source in found:
         assert {"kind", "sha256", "rows_accepted", "rows_rejected", "start", "end"} <= set(source)
     assert found[0]["energy_kwh"] == pytest.approx(4.086)
@@ -160,6 +171,7 @@ def test_cli_sources_json_lists_totals(tmp_path, samples, capsys):
     assert found[1]["mwh"] == 100
     assert found[2]["activities"] == 1
     assert found[3]["values"] == 209
+    assert found[4]["values"] == 27
 
 
 def test_measured_pue_from_facility_and_it_meters(project, tmp_path):

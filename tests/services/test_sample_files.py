@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from shared_paths import samples_dir
 from workbench.errors import InputRejectedError
 from workbench.services import imports
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = samples_dir()
 KIND_OF_FOLDER = {"meter": "green-button", "embodied": "hardware-library", "emission_factors": "factors"}
 MAIN_TOTAL = {"green-button": "energy_kwh", "hardware-library": "values", "factors": "values"}
 

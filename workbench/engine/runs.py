@@ -82,8 +82,7 @@ def declared_run(run_id: int, name: str, declared: DeclaredEnergy, *, start_s: f
 
     Without stated accelerator-hours, a stated accelerator count gives count x window.
     """
-    if declared.accelerator_hours is None and declared.accelerators:
-        declared = replace(declared, accelerator_hours=declared.accelerators * (end_s - start_s) / HOUR_S)
+    declared = with_window_hours(declared, start_s, end_s)
     energy_method(declared)
     hours, weights = uniform_profile(start_s, end_s)
     energy = {level: np.zeros(len(hours)) for level in LEVELS}
@@ -94,6 +93,13 @@ def declared_run(run_id: int, name: str, declared: DeclaredEnergy, *, start_s: f
         gpu_count=int(declared.accelerators or 0), hours=hours, energy_kwh=energy, gpu_part_kwh=gpu_part,
         model=model, pue_category=pue_category, declared=declared, tokens=declared.tokens, flops=declared.flops,
         functional_unit="tokens" if declared.tokens else None, functional_unit_amount=declared.tokens)
+
+
+def with_window_hours(declared: DeclaredEnergy, start_s: float | None, end_s: float | None) -> DeclaredEnergy:
+    """Return ``declared`` with accelerator-hours = accelerators x window when it states a count but no hours."""
+    if declared.accelerator_hours is None and declared.accelerators and start_s is not None and end_s is not None:
+        return replace(declared, accelerator_hours=declared.accelerators * (end_s - start_s) / HOUR_S)
+    return declared
 
 
 def uniform_profile(start_s: float, end_s: float) -> tuple[np.ndarray, np.ndarray]:

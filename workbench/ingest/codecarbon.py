@@ -23,14 +23,36 @@ import pandas as pd
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, is_missing, normalize_column, resolve_timezone
 from workbench.ingest.integrate import HOUR_S
-from workbench.ingest.tables import cell_text, is_blank_row, open_table
+from workbench.ingest.tables import Layout, cell_text, is_blank_row, open_table
 from workbench.ingest.timeparse import NaiveTimeError, parse_utc_seconds
 from workbench.progress import Progress, no_progress
 
 log = logging.getLogger(__name__)
 
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 REQUIRED = ("timestamp", "duration", "energy_consumed")
+
+_V2_0 = ("timestamp,project_name,run_id,duration,emissions,emissions_rate,cpu_power,gpu_power,ram_power,cpu_energy,"
+         "gpu_energy,ram_energy,energy_consumed,country_name,country_iso_code,region,cloud_provider,cloud_region,os,"
+         "python_version,cpu_count,cpu_model,gpu_count,gpu_model,longitude,latitude,ram_total_size,tracking_mode,"
+         "on_cloud").split(",")
+# Column sets of CodeCarbon's EmissionsData by release, from its git tags; matched as sets, since
+# the order varies between machines and runs.
+LAYOUTS = (
+    ("0.0.x-1.2.0", {"timestamp", "experiment_id", "project_name", "duration", "emissions", "energy_consumed",
+                     "country_name", "country_iso_code", "region", "on_cloud", "cloud_provider", "cloud_region"}),
+    ("pre-1.0 without experiment_id", {"timestamp", "project_name", "duration", "emissions", "energy_consumed",
+                                       "country_name", "country_iso_code", "region", "on_cloud", "cloud_provider",
+                                       "cloud_region"}),
+    ("2.0.0-2.1.4", set(_V2_0)),
+    ("2.2.0-2.2.2", set(_V2_0) | {"codecarbon_version"}),
+    ("2.2.3-2.6.x", set(_V2_0) | {"codecarbon_version", "pue"}),
+    ("2.7.0-3.0.7", set(_V2_0) | {"codecarbon_version", "pue", "experiment_id"}),
+    ("3.0.8-3.1.x", set(_V2_0) | {"codecarbon_version", "pue", "experiment_id", "water_consumed", "wue"}),
+    ("3.2.1-3.3.0", set(_V2_0) | {"codecarbon_version", "pue", "experiment_id", "water_consumed", "wue",
+                                  "cpu_utilization_percent", "gpu_utilization_percent", "ram_utilization_percent",
+                                  "ram_used_gb"}),
+)
 
 
 def read_emissions_csv(path: str | Path, *, timezone: str | None = None, run: str | None = None,
@@ -42,7 +64,9 @@ def read_emissions_csv(path: str | Path, *, timezone: str | None = None, run: st
     path = Path(path)
     progress = progress or no_progress("Import")
     zone = resolve_timezone(timezone)
-    table = open_table(path)
+    # CodeCarbon writes through pandas, always with '.' decimals: a row wider than the header is a
+    # pandas index or two glued records, which _collect_rows explains row by row.
+    table = open_table(path, layout=Layout(decimal="."))
     names = [normalize_column(name) for name in table.header]
     missing = [name for name in REQUIRED if name not in names]
     if missing:
@@ -53,6 +77,7 @@ def read_emissions_csv(path: str | Path, *, timezone: str | None = None, run: st
                         options={"timezone": timezone, "run": run})
     if names and names[0] == "":
         result.notes.append("the first, unnamed column (a pandas index) was ignored")
+    _note_layout(names, result)
 
     records = _collect_rows(path, table, names, result)
     progress.update(0.5, f"{path.name}: {len(records)} rows")
@@ -62,14 +87,35 @@ def read_emissions_csv(path: str | Path, *, timezone: str | None = None, run: st
     return result
 
 
+def _note_layout(names: list[str], result: ReadResult) -> None:
+    columns = {name for name in names if name}
+    version = next((label for label, layout in LAYOUTS if columns == layout), None)
+    result.options["layout"] = version or f"{len(columns)} columns, no exact CodeCarbon release match"
+    if version:
+        result.notes.append(f"the header has the {len(columns)} columns of CodeCarbon {version}")
+    if [name for name in names if name] == sorted(columns) and len(columns) > 3:
+        result.notes.append("the columns are in alphabetical order; they are matched by name, not position")
+
+
 def _collect_rows(path: Path, table, names: list[str], result: ReadResult) -> list[dict]:
     position = {name: index for index, name in enumerate(names) if name}
     records = []
     seen: dict[tuple[str, str], int] = {}
+    indexed = 0
     for number, cells in table.rows:
         if is_blank_row(cells):
             continue
         result.rows_read += 1
+        if len(cells) == len(names) + 1 and names[0] != "" and cell_text(cells[0]).isdigit():
+            # Older CodeCarbon releases wrote rows through pandas with its index in front.
+            cells = cells[1:]
+            indexed += 1
+        if len(cells) > len(names) + 1:
+            result.rejected.append(RowProblem(
+                path.name, number, "(whole row)", ",".join(cell_text(c) for c in cells)[:200],
+                f"row has {len(cells)} fields, more than the header's {len(names)}: probably two records on one "
+                "line because the file did not end with a line break; the row is not used"))
+            continue
         if len(cells) != len(names):
             result.rejected.append(RowProblem(
                 path.name, number, "(whole row)", ",".join(cell_text(c) for c in cells)[:200],
@@ -93,6 +139,9 @@ def _collect_rows(path: Path, table, names: list[str], result: ReadResult) -> li
         seen[key] = number
         values["_row"] = number
         records.append(values)
+    if indexed:
+        result.notes.append(f"{indexed} rows began with a pandas index value that the header does not name; "
+                            "it was ignored")
     return records
 
 
@@ -144,7 +193,9 @@ def _spread_over_hours(path: Path, records: list[dict], zone, run: str | None, r
         energy_wh = float(record["energy_consumed"]) * 1000.0 / pue
         gpu_wh = (_optional_float(record.get("gpu_energy")) or 0.0) * 1000.0 / pue
         if gpu_wh == 0.0 and (_optional_float(record.get("gpu_count")) or 0) > 0:
+            # 0 kWh from a machine with a GPU means NVML could not read its power: unmeasured.
             gpu_unsupported += 1
+            gpu_wh = np.nan
         run_name = run or record.get("project_name") or "codecarbon"
 
         end = end_s[index]
@@ -152,7 +203,7 @@ def _spread_over_hours(path: Path, records: list[dict], zone, run: str | None, r
         start_min, end_max = min(start_min, start), max(end_max, end)
         window = windows.setdefault(run_name, [start, end])
         window[0], window[1] = min(window[0], start), max(window[1], end)
-        for hour, share, seconds in _hour_shares(start, end):
+        for hour, share, seconds in hour_shares(start, end):
             cell = totals[(run_name, hour)]
             cell[0] += energy_wh * share
             cell[1] += gpu_wh * share
@@ -177,10 +228,11 @@ def _spread_over_hours(path: Path, records: list[dict], zone, run: str | None, r
                             "by it so that PUE is applied once, by the workbench")
     if gpu_unsupported:
         result.notes.append(f"{gpu_unsupported} rows report GPUs but 0 kWh of GPU energy: GPU power was not "
-                            "measured there (unsupported by the driver), not idle")
+                            "measured there (unsupported by the driver), not idle; their GPU energy is stored as "
+                            "unknown, and energy_consumed covers CPU and RAM only")
 
 
-def _hour_shares(start: float, end: float) -> list[tuple[int, float, float]]:
+def hour_shares(start: float, end: float) -> list[tuple[int, float, float]]:
     """Split [start, end] into UTC hours: (hour start in s, share of the interval, seconds)."""
     if end <= start:
         hour = int(np.floor(end / HOUR_S) * HOUR_S)

@@ -18,7 +18,7 @@ import pandas as pd
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, normalize_column, resolve_timezone
 from workbench.ingest.rowfields import RowError, RowFields
-from workbench.ingest.tables import is_blank_row, open_table
+from workbench.ingest.tables import Table, is_blank_row, open_table
 from workbench.progress import Progress, no_progress
 
 IMPORTER_VERSION = "1"
@@ -32,12 +32,15 @@ MAX_POWER_W = 20_000.0
 HOUR_S = 3600.0
 
 
-def read_declared_runs(path: str | Path, *, timezone: str | None = None,
-                       progress: Progress | None = None) -> ReadResult:
-    """Read declared runs into one row per run with its window, accelerators, power and energy."""
+def read_declared_runs(path: str | Path, *, timezone: str | None = None, progress: Progress | None = None,
+                       table: Table | None = None) -> ReadResult:
+    """Read declared runs into one row per run with its window, accelerators, power and energy.
+
+    ``table`` is the file already opened, with only the rows this reader is to read.
+    """
     path = Path(path)
     progress = progress or no_progress("Import")
-    table = open_table(path)
+    table = table or open_table(path)
     names = [normalize_column(name) for name in table.header]
     missing = [name for name in REQUIRED if name not in names]
     if missing or not any(name in names for name in ENERGY_COLUMNS):

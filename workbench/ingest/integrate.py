@@ -5,6 +5,9 @@ reading and they are at most ``max_gap_s`` apart. A longer interval, or one whos
 reading, is a gap: it is not bridged, and its length is reported per hour. An interval that
 crosses an hour boundary is split there, with the power interpolated linearly at the boundary,
 so the hourly sums add up exactly to the whole-file integral.
+
+When the samples say whether the GPU was idle (utilization at or below a threshold), the energy
+of intervals whose two ends are both idle is also summed as idle energy.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ import numpy as np
 import pandas as pd
 
 HOUR_S = 3600.0
+# Positive sample intervals kept per file to detect the sampling interval (their median).
+INTERVAL_SAMPLE_SIZE = 100_000
+HOURLY_COLUMNS = ["device", "hour", "energy_wh", "idle_energy_wh", "sample_count", "measured_samples",
+                  "coverage", "gap_seconds", "longest_gap_s", "first_row", "last_row"]
+_SUMMED = ("energy_j", "idle_j", "idle_known_s", "covered_s", "gap_s", "sample_count", "measured_samples")
 
 
 class DuplicateInstantError(ValueError):
@@ -32,27 +40,53 @@ class _Carry:
     t: float
     power_w: float
     row: int
+    idle: int
+
+
+def auto_max_gap_s(interval_s: float | None, floor_s: float) -> float:
+    """Return the gap limit used when the user sets none: three sampling intervals, at least ``floor_s``."""
+    if interval_s is None or not np.isfinite(interval_s):
+        return floor_s
+    return max(floor_s, 3.0 * interval_s)
 
 
 class HourlyIntegrator:
-    """Accumulates per-(device, hour) energy, coverage and gaps over chunks in file order."""
+    """Accumulates per-(device, hour) energy, coverage and gaps over chunks in file order.
 
-    def __init__(self, max_gap_s: float) -> None:
-        self.max_gap_s = float(max_gap_s)
+    ``max_gap_s`` may be None until the first chunk: it is then set from the detected sampling
+    interval with :func:`auto_max_gap_s` and ``auto_floor_s``.
+    """
+
+    def __init__(self, max_gap_s: float | None, *, auto_floor_s: float = 120.0) -> None:
+        self.max_gap_s = None if max_gap_s is None else float(max_gap_s)
+        self.auto_floor_s = auto_floor_s
         self._last: dict[int, _Carry] = {}
         self._partials: list[pd.DataFrame] = []
+        self._intervals: list[np.ndarray] = []
+        self._interval_count = 0
 
-    def add(self, device: np.ndarray, t: np.ndarray, power_w: np.ndarray, row: np.ndarray) -> np.ndarray:
+    @property
+    def interval_s(self) -> float | None:
+        """Median of the first positive sample intervals seen, in seconds; None before two samples."""
+        if not self._intervals:
+            return None
+        return float(np.median(np.concatenate(self._intervals)))
+
+    def add(self, device: np.ndarray, t: np.ndarray, power_w: np.ndarray, row: np.ndarray,
+            idle: np.ndarray | None = None) -> np.ndarray:
         """Add one chunk of samples; return the rows rejected because time went backwards.
 
+        ``idle`` is 1 for an idle sample, 0 for a busy one and -1 where unknown.
         Raises DuplicateInstantError when a device has two samples at one instant.
         """
-        order = np.lexsort((row, device))
-        device, t, power_w, row = device[order], t[order], power_w[order], row[order]
+        if idle is None:
+            idle = np.full(len(t), -1, dtype=np.int8)
+        order = np.argsort(device, kind="stable")
+        device, t, power_w, row, idle = device[order], t[order], power_w[order], row[order], idle[order]
         backwards_rows: list[np.ndarray] = []
 
         while True:
-            prev_t, prev_p, has_prev = self._previous(device, t, power_w)
+            prev_t, prev_p, prev_idle, has_prev = self._previous(device, t, power_w, idle)
             duplicate = has_prev & (t == prev_t)
             if duplicate.any():
                 first = int(np.flatnonzero(duplicate)[0])
@@ -67,73 +101,115 @@ class HourlyIntegrator:
             first_bad = backwards & ~_shifted_any(backwards, device)
             backwards_rows.append(row[first_bad])
             keep = ~first_bad
-            device, t, power_w, row = device[keep], t[keep], power_w[keep], row[keep]
+            device, t, power_w, row, idle = device[keep], t[keep], power_w[keep], row[keep], idle[keep]
 
         if len(t):
-            self._partials.append(self._integrate(device, t, power_w, row, prev_t, prev_p, has_prev))
-            self._remember_last(device, t, power_w, row)
+            self._note_intervals(t[has_prev] - prev_t[has_prev])
+            self._partials.append(self._integrate(device, t, power_w, row, idle, prev_t, prev_p, prev_idle,
+                                                  has_prev))
+            self._remember_last(device, t, power_w, row, idle)
         return np.concatenate(backwards_rows) if backwards_rows else np.empty(0, dtype=np.int64)
+
+    def add_intervals(self, device: np.ndarray, t0: np.ndarray, t1: np.ndarray, p0: np.ndarray, p1: np.ndarray,
+                      row: np.ndarray, idle: np.ndarray | None = None) -> None:
+        """Add explicit intervals with the power at their start and end, such as counter deltas.
+
+        Each interval counts one sample, at its end. An interval with a NaN power is a gap.
+        Intervals must not overlap; :meth:`add` and this method are not meant to be mixed.
+        """
+        if idle is None:
+            idle = np.full(len(t1), -1, dtype=np.int8)
+        self._note_intervals(t1 - t0)
+        self._partials.append(self._integrate(device, t1, p1, row, idle, t0, p0, idle,
+                                              np.ones(len(t1), dtype=bool)))
+
+    def _note_intervals(self, intervals: np.ndarray) -> None:
+        if self._interval_count < INTERVAL_SAMPLE_SIZE:
+            positive = intervals[intervals > 0][:INTERVAL_SAMPLE_SIZE - self._interval_count]
+            if len(positive):
+                self._intervals.append(positive)
+                self._interval_count += len(positive)
+        if self.max_gap_s is None and self._interval_count:
+            self.max_gap_s = auto_max_gap_s(self.interval_s, self.auto_floor_s)
 
     def _carry_matches(self, device_code: int, seconds: float) -> bool:
         carry = self._last.get(device_code)
         return carry is not None and carry.t == seconds
 
-    def _previous(self, device: np.ndarray, t: np.ndarray, power_w: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _previous(self, device, t, power_w, idle):
         prev_t = np.empty_like(t)
         prev_p = np.empty_like(power_w)
+        prev_idle = np.empty_like(idle)
         has_prev = np.ones(len(t), dtype=bool)
         if len(t):
-            prev_t[1:], prev_p[1:] = t[:-1], power_w[:-1]
+            prev_t[1:], prev_p[1:], prev_idle[1:] = t[:-1], power_w[:-1], idle[:-1]
             group_start = np.ones(len(t), dtype=bool)
             group_start[1:] = device[1:] != device[:-1]
             for index in np.flatnonzero(group_start):
                 carry = self._last.get(int(device[index]))
                 if carry is None:
                     has_prev[index] = False
-                    prev_t[index], prev_p[index] = np.nan, np.nan
+                    prev_t[index], prev_p[index], prev_idle[index] = np.nan, np.nan, -1
                 else:
-                    prev_t[index], prev_p[index] = carry.t, carry.power_w
-        return prev_t, prev_p, has_prev
+                    prev_t[index], prev_p[index], prev_idle[index] = carry.t, carry.power_w, carry.idle
+        return prev_t, prev_p, prev_idle, has_prev
 
-    def _remember_last(self, device: np.ndarray, t: np.ndarray, power_w: np.ndarray, row: np.ndarray) -> None:
+    def _remember_last(self, device, t, power_w, row, idle) -> None:
         group_end = np.ones(len(t), dtype=bool)
         group_end[:-1] = device[:-1] != device[1:]
         for index in np.flatnonzero(group_end):
-            self._last[int(device[index])] = _Carry(float(t[index]), float(power_w[index]), int(row[index]))
+            self._last[int(device[index])] = _Carry(float(t[index]), float(power_w[index]), int(row[index]),
+                                                    int(idle[index]))
 
-    def _integrate(self, device, t, power_w, row, prev_t, prev_p, has_prev) -> pd.DataFrame:
-        samples = pd.DataFrame({"device": device, "hour": np.floor(t / HOUR_S).astype(np.int64),
-                                "row": row, "measured": np.isfinite(power_w)})
-        per_hour = samples.groupby(["device", "hour"]).agg(
-            sample_count=("row", "size"), measured_samples=("measured", "sum"),
-            first_row=("row", "min"), last_row=("row", "max"))
+    def _integrate(self, device, t, power_w, row, idle, prev_t, prev_p, prev_idle, has_prev) -> pd.DataFrame:
+        hour = np.floor(t / HOUR_S).astype(np.int64)
+        samples = _runs(device, hour, {
+            "sample_count": (np.ones(len(t), dtype=np.int64), np.add),
+            "measured_samples": (np.isfinite(power_w).astype(np.int64), np.add),
+            "first_row": (row, np.minimum), "last_row": (row, np.maximum)})
 
+        max_gap_s = self.max_gap_s if self.max_gap_s is not None else self.auto_floor_s
         t0, t1 = prev_t[has_prev], t[has_prev]
         p0, p1 = prev_p[has_prev], power_w[has_prev]
-        bridged = (t1 - t0 <= self.max_gap_s) & np.isfinite(p0) & np.isfinite(p1)
-        pieces = _split_by_hour(device[has_prev], t0, t1, np.where(bridged, p0, 0.0),
-                                np.where(bridged, p1, 0.0), bridged)
-        per_hour = per_hour.join(pieces, how="outer").fillna(0)
-        return per_hour.reset_index()
+        bridged = (t1 - t0 <= max_gap_s) & np.isfinite(p0) & np.isfinite(p1)
+        i0, i1 = prev_idle[has_prev], idle[has_prev]
+        pieces = _split_by_hour(device[has_prev], t0, t1, np.where(bridged, p0, 0.0), np.where(bridged, p1, 0.0),
+                                bridged, (i0 == 1) & (i1 == 1), (i0 >= 0) & (i1 >= 0))
+        return pd.concat([samples, pieces], ignore_index=True)
 
     def finish(self) -> pd.DataFrame:
-        """Return one row per (device, hour): energy_wh, sample_count, coverage, gap_seconds, rows."""
-        columns = ["device", "hour", "energy_wh", "sample_count", "measured_samples", "coverage",
-                   "gap_seconds", "first_row", "last_row"]
+        """Return one row per (device, hour) with the HOURLY_COLUMNS.
+
+        ``idle_energy_wh`` is NaN for hours in which no interval had a known idle state.
+        """
         if not self._partials:
-            return pd.DataFrame(columns=columns)
+            return pd.DataFrame(columns=HOURLY_COLUMNS)
         frame = pd.concat(self._partials, ignore_index=True)
-        frame["first_row"] = frame["first_row"].replace(0, np.nan)
-        frame["last_row"] = frame["last_row"].replace(0, np.nan)
-        merged = frame.groupby(["device", "hour"]).agg(
-            energy_j=("energy_j", "sum"), covered_s=("covered_s", "sum"), gap_s=("gap_s", "sum"),
-            sample_count=("sample_count", "sum"), measured_samples=("measured_samples", "sum"),
-            first_row=("first_row", "min"), last_row=("last_row", "max")).reset_index()
+        aggregations = {name: (name, "sum") for name in _SUMMED}
+        aggregations.update(first_row=("first_row", "min"), last_row=("last_row", "max"),
+                            longest_gap_s=("longest_gap_s", "max"))
+        merged = frame.groupby(["device", "hour"]).agg(**aggregations).reset_index()
         merged["energy_wh"] = merged["energy_j"] / 3600.0
+        merged["idle_energy_wh"] = np.where(merged["idle_known_s"] > 0, merged["idle_j"] / 3600.0, np.nan)
         merged["coverage"] = (merged["covered_s"] / HOUR_S).clip(upper=1.0)
         merged["gap_seconds"] = merged["gap_s"]
-        return merged[columns]
+        merged["longest_gap_s"] = merged["longest_gap_s"].fillna(0.0)
+        for name in ("sample_count", "measured_samples"):
+            merged[name] = merged[name].fillna(0).astype(np.int64)
+        return merged[HOURLY_COLUMNS]
+
+
+def _runs(device: np.ndarray, hour: np.ndarray, columns: dict[str, tuple[np.ndarray, np.ufunc]]) -> pd.DataFrame:
+    """Reduce values over runs of equal (device, hour); the arrays are sorted by device, then time."""
+    if len(device) == 0:
+        return pd.DataFrame(columns=["device", "hour", *columns])
+    start = np.ones(len(device), dtype=bool)
+    start[1:] = (device[1:] != device[:-1]) | (hour[1:] != hour[:-1])
+    starts = np.flatnonzero(start)
+    reduced = {"device": device[starts], "hour": hour[starts]}
+    for name, (values, ufunc) in columns.items():
+        reduced[name] = ufunc.reduceat(values, starts)
+    return pd.DataFrame(reduced)
 
 
 def _shifted_any(mask: np.ndarray, device: np.ndarray) -> np.ndarray:
@@ -149,11 +225,8 @@ def _shifted_any(mask: np.ndarray, device: np.ndarray) -> np.ndarray:
 
 
 def _split_by_hour(device: np.ndarray, t0: np.ndarray, t1: np.ndarray, p0: np.ndarray, p1: np.ndarray,
-                   bridged: np.ndarray) -> pd.DataFrame:
-    """Split intervals at hour boundaries; return energy_j, covered_s and gap_s per (device, hour)."""
-    if len(t0) == 0:
-        return pd.DataFrame(columns=["energy_j", "covered_s", "gap_s"],
-                            index=pd.MultiIndex.from_arrays([[], []], names=["device", "hour"]))
+                   bridged: np.ndarray, idle: np.ndarray, idle_known: np.ndarray) -> pd.DataFrame:
+    """Split intervals at hour boundaries; sum energy, idle energy, covered and gap seconds per (device, hour)."""
     first_hour = np.floor(t0 / HOUR_S).astype(np.int64)
     last_hour = np.maximum(np.ceil(t1 / HOUR_S).astype(np.int64) - 1, first_hour)
     pieces_per_interval = last_hour - first_hour + 1
@@ -171,11 +244,13 @@ def _split_by_hour(device: np.ndarray, t0: np.ndarray, t1: np.ndarray, p0: np.nd
     power_start = p0[owner] + slope * (start - t0[owner])
     power_end = p0[owner] + slope * (end - t0[owner])
     is_bridged = bridged[owner]
+    energy_j = np.where(is_bridged, (power_start + power_end) / 2.0 * length, 0.0)
+    covered = np.where(is_bridged, length, 0.0)
 
-    pieces = pd.DataFrame({
-        "device": device[owner], "hour": hour,
-        "energy_j": np.where(is_bridged, (power_start + power_end) / 2.0 * length, 0.0),
-        "covered_s": np.where(is_bridged, length, 0.0),
-        "gap_s": np.where(is_bridged, 0.0, length),
-    })
-    return pieces.groupby(["device", "hour"]).sum()
+    return _runs(device[owner], hour, {
+        "energy_j": (energy_j, np.add),
+        "idle_j": (np.where(idle[owner], energy_j, 0.0), np.add),
+        "idle_known_s": (np.where(idle_known[owner], covered, 0.0), np.add),
+        "covered_s": (covered, np.add),
+        "gap_s": (np.where(is_bridged, 0.0, length), np.add),
+        "longest_gap_s": (np.where(is_bridged, 0.0, span), np.maximum)})

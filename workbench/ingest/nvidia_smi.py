@@ -4,43 +4,50 @@ The file is read as lines in blocks of a few MiB, so memory stays bounded whatev
 Each line is split on commas by pyarrow; a line with another field count than the header is
 rejected with its line number. Values may carry units (``433.78 W``) or be bracketed tokens
 (``[N/A]``), which mean "no reading" and break the integration instead of counting as 0 W.
-Power is integrated per GPU to watt-hours per UTC hour by :class:`HourlyIntegrator`.
+Columns are found by name, in any order and subset; the time stamp may be the nvidia-smi form
+(local time), ISO 8601 with or without an offset, ctime, or Unix epoch seconds or milliseconds.
+Power is integrated per GPU to watt-hours per UTC hour by :class:`HourlyIntegrator`; when the
+log has ``utilization.gpu``, energy drawn while the GPU was idle is also summed.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import re
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
-from workbench.clock import epoch_to_text
 from workbench.errors import InputRejectedError, RowProblem
-from workbench.ingest.common import MISSING_TOKENS, ReadResult, resolve_timezone, split_header_unit
+from workbench.ingest.common import ReadResult, resolve_timezone, split_header_unit
+from workbench.ingest.fastparse import fast_times, finish_times, parse_numbers
+from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table, mark_unmeasured_devices
 from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
-from workbench.ingest.timeparse import FoldState, NaiveTimeError, parse_utc_seconds
+from workbench.ingest.lines import iter_line_batches
+from workbench.ingest.timeparse import FoldState, NaiveTimeError
 from workbench.ingest.units import UnitError, power_scale_to_w
 from workbench.progress import Progress, no_progress
 
 log = logging.getLogger(__name__)
 
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 DEFAULT_MAX_GAP_S = 120.0
 BLOCK_BYTES = 8 << 20
+PARSE_THREADS = 2
+PARSE_AHEAD = 3
+# A sample whose utilization.gpu is at or below this percentage counts as idle.
+IDLE_UTILIZATION_PCT = 0.0
 
 POWER_FIELDS = ("power.draw", "power.draw.average", "power.draw.instant")
 # Columns that may identify a GPU, best first. A column is used only if it separates the series
 # (no two samples share a value and a time stamp); a hand-written log may name them wrongly.
 IDENTITY_FIELDS = ("uuid", "pci.bus_id", "index", "gpu", "gpu_index", "gpu_id", "gpu_uuid")
-MASKED_UUID = re.compile(r"^GPU-0{8}-0{4}-0{4}-0{4}-0{12}$", re.IGNORECASE)
-_NUMBER_WITH_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z%]*)\s*$")
 
 
 @dataclass
@@ -54,31 +61,19 @@ class _Layout:
     power_scale: float
     identity_candidates: list[int]
     model: int | None
-
-
-class _CountingFile(io.RawIOBase):
-    """A read-only file wrapper that counts bytes, for progress reporting."""
-
-    def __init__(self, handle) -> None:
-        self._handle = handle
-        self.bytes_read = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        count = self._handle.readinto(buffer)
-        self.bytes_read += count or 0
-        return count
+    utilization: int | None
+    index: int | None
+    hostname: int | None
 
 
 def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str | None = None,
-                   max_gap_s: float = DEFAULT_MAX_GAP_S, progress: Progress | None = None) -> ReadResult:
+                   max_gap_s: float | None = DEFAULT_MAX_GAP_S, progress: Progress | None = None) -> ReadResult:
     """Read one query-gpu CSV log and integrate its power to energy per GPU per UTC hour.
 
-    Raises InputRejectedError when the file has no usable header, no power or time stamp
-    column, naive time stamps without a time zone, or a GPU column that does not separate the
-    samples of different GPUs.
+    ``max_gap_s`` None sets the gap limit from the detected sampling interval (three intervals,
+    at least 120 s). Raises InputRejectedError when the file has no usable header, no power or
+    time stamp column, naive time stamps without a time zone, or a GPU column that does not
+    separate the samples of different GPUs.
     """
     path = Path(path)
     progress = progress or no_progress("Import")
@@ -88,21 +83,11 @@ def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str |
                         options={"timezone": timezone, "host": host, "max_gap_s": max_gap_s,
                                  "power_column": layout.names[layout.power]})
 
-    state = _ScanState(layout, zone, max_gap_s)
+    state = _ScanState(layout, zone, max_gap_s, host)
     size = max(path.stat().st_size, 1)
-    with open(path, "rb") as raw:
-        counter = _CountingFile(raw)
-        reader = pacsv.open_csv(
-            io.BufferedReader(counter, buffer_size=1 << 20),
-            read_options=pacsv.ReadOptions(skip_rows=layout.header_line, column_names=["line"],
-                                           block_size=BLOCK_BYTES, use_threads=True),
-            parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False,
-                                              ignore_empty_lines=False, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()},
-                                                 strings_can_be_null=False))
-        for batch in reader:
-            _scan_batch(path, batch.column(0), state, result)
-            progress.update(counter.bytes_read / size, f"{path.name}: {state.next_line - 1:,} lines")
+    for parsed, done in _parse_ahead(path.name, iter_line_batches(path, layout.header_line, BLOCK_BYTES), state):
+        _use_batch(path, parsed, state, result)
+        progress.update(done / size, f"{path.name}: {state.next_line - 1:,} lines")
 
     _finish(path, state, result, host)
     progress.update(1.0, f"{path.name}: done", force=True)
@@ -110,21 +95,46 @@ def read_query_csv(path: str | Path, *, timezone: str | None = None, host: str |
 
 
 class _ScanState:
-    def __init__(self, layout: _Layout, zone, max_gap_s: float) -> None:
+    def __init__(self, layout: _Layout, zone, max_gap_s: float | None, host: str | None) -> None:
         self.layout = layout
         self.zone = zone
-        self.integrator = HourlyIntegrator(max_gap_s)
+        self.host = host
+        self.integrator = HourlyIntegrator(max_gap_s, auto_floor_s=DEFAULT_MAX_GAP_S)
         self.fold = FoldState()
         self.next_line = layout.header_line + 1
         self.identity: int | None = None
         self.skipped_identity: list[str] = []
-        self.device_codes: dict[str, int] = {}
-        self.device_info: dict[int, tuple[str, str | None]] = {}
+        self.registry = DeviceRegistry()
+        self.dictionary_codes: dict[str, int] = {}
         self.repeated_headers = 0
         self.blank_lines = 0
         self.missing_power = 0
         self.min_t = np.inf
         self.max_t = -np.inf
+
+
+def _parse_ahead(name: str, batches: Iterator[tuple[pa.Array, int]], state: _ScanState
+                 ) -> Iterator[tuple[_Parsed, int]]:
+    """Yield parsed batches in file order while worker threads parse the next ones.
+
+    At most PARSE_AHEAD batches are in flight, so memory stays bounded; Arrow kernels release
+    the GIL, so parsing overlaps the integration done by the caller.
+    """
+    pending: deque[tuple[Future, int]] = deque()
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS, thread_name_prefix="nvidia-smi-parse") as pool:
+        try:
+            for lines, done in batches:
+                pending.append((pool.submit(_parse_lines, name, lines, state.next_line, state.layout), done))
+                state.next_line += len(lines)
+                if len(pending) >= PARSE_AHEAD:
+                    future, done = pending.popleft()
+                    yield future.result(), done
+            while pending:
+                future, done = pending.popleft()
+                yield future.result(), done
+        finally:
+            for future, _ in pending:
+                future.cancel()
 
 
 def _read_layout(path: Path) -> _Layout:
@@ -162,50 +172,75 @@ def _read_layout(path: Path) -> _Layout:
         raise InputRejectedError(path, str(exc), row=header_line, column=names[power]) from None
 
     identity = [names.index(field) for field in IDENTITY_FIELDS if field in names]
-    model = names.index("name") if "name" in names else None
+    position = {name: index for index, name in reversed(list(enumerate(names)))}
     return _Layout(names, units, header_line, header_text, names.index("timestamp"), power, power_scale,
-                   identity, model)
+                   identity, position.get("name"), position.get("utilization.gpu"), position.get("index"),
+                   position.get("hostname"))
 
 
-def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResult) -> None:
-    layout = state.layout
-    count = len(lines)
-    line_numbers = np.arange(state.next_line, state.next_line + count, dtype=np.int64)
-    state.next_line += count
-    result.rows_read += count
+@dataclass
+class _Parsed:
+    """One batch of lines split and converted by a worker thread, before any file-order state."""
 
+    rows: np.ndarray
+    problems: list[RowProblem]
+    skipped: tuple[int, int]
+    columns: dict[int, pa.Array]
+    timestamps: pa.Array | None = None
+    fast_times: tuple[np.ndarray, bool] | None = None
+    power_text: pa.Array | None = None
+    power_w: np.ndarray | None = None
+    power_bad: np.ndarray | None = None
+    idle: np.ndarray | None = None
+
+
+def _parse_lines(name: str, lines: pa.Array, first_line: int, layout: _Layout) -> _Parsed:
+    """Split and convert one batch; touches no shared state, so batches can run in parallel."""
+    line_numbers = np.arange(first_line, first_line + len(lines), dtype=np.int64)
     trimmed = pc.utf8_trim_whitespace(lines)
     blank = pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
     comment = pc.starts_with(trimmed, "#").to_numpy(zero_copy_only=False)
-    repeat = pc.equal(trimmed, layout.header_text).to_numpy(zero_copy_only=False)
-    state.blank_lines += int(blank.sum())
-    state.repeated_headers += int(repeat.sum()) + int(comment.sum())
-    result.rows_read -= int(blank.sum() + repeat.sum() + comment.sum())
+    comment |= pc.equal(trimmed, layout.header_text).to_numpy(zero_copy_only=False)
 
+    needed = sorted({layout.timestamp, layout.power, *layout.identity_candidates} |
+                    {p for p in (layout.model, layout.utilization, layout.index, layout.hostname) if p is not None})
     fields = pc.split_pattern(lines, ",")
     field_counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
     expected = len(layout.names)
-    wrong_count = (field_counts != expected) & ~blank & ~repeat & ~comment
-    for index in np.flatnonzero(wrong_count):
-        result.rejected.append(RowProblem(path.name, int(line_numbers[index]), "(whole row)",
-                                          lines[int(index)].as_py()[:200],
-                                          f"row has {field_counts[index]} fields but the header has {expected}"))
-    good = ~(blank | repeat | comment | wrong_count)
+    wrong_count = (field_counts != expected) & ~blank & ~comment
+    problems = [RowProblem(name, int(line_numbers[index]), "(whole row)", lines[int(index)].as_py().strip()[:200],
+                           f"row has {field_counts[index]} fields but the header has {expected}")
+                for index in np.flatnonzero(wrong_count)]
+    good = ~(blank | comment | wrong_count)
+    parsed = _Parsed(line_numbers[good], problems, (int(blank.sum()), int(comment.sum())), {})
     if not good.any():
+        return parsed
+
+    flat = pc.list_flatten(fields if good.all() else pc.filter(fields, pa.array(good)))
+    for position in needed:
+        parsed.columns[position] = pc.utf8_trim_whitespace(
+            pc.take(flat, pa.array(np.arange(position, len(flat), expected))))
+    parsed.timestamps = parsed.columns[layout.timestamp]
+    parsed.fast_times = fast_times(parsed.timestamps)
+    parsed.power_text = parsed.columns[layout.power]
+    parsed.power_w, parsed.power_bad = _parse_power(parsed.power_text, layout)
+    parsed.idle = _idle_flags(parsed.columns.get(layout.utilization), len(parsed.rows))
+    return parsed
+
+
+def _use_batch(path: Path, parsed: _Parsed, state: _ScanState, result: ReadResult) -> None:
+    """Apply the file-order steps to a parsed batch: zone rules, GPU identity, integration."""
+    layout = state.layout
+    result.rows_read += len(parsed.rows) + len(parsed.problems)
+    state.blank_lines += parsed.skipped[0]
+    state.repeated_headers += parsed.skipped[1]
+    result.rejected.extend(parsed.problems)
+    if not len(parsed.rows):
         return
 
-    good_index = pa.array(np.flatnonzero(good))
-    flat = pc.list_flatten(pc.take(fields, good_index))
-    rows = line_numbers[good]
-
-    def column(position: int) -> pa.Array:
-        return pc.utf8_trim_whitespace(pc.take(flat, pa.array(np.arange(position, len(flat), expected))))
-
-    timestamps = column(layout.timestamp)
-    power_text = column(layout.power)
-    power_w, power_bad = _parse_power(power_text, layout.power_scale)
+    rows, timestamps, power_w = parsed.rows, parsed.timestamps, parsed.power_w
     try:
-        seconds, time_reasons = parse_utc_seconds(timestamps.to_pandas(), state.zone, state.fold)
+        seconds, time_reasons = finish_times(timestamps, parsed.fast_times, state.zone, state.fold)
     except NaiveTimeError:
         raise InputRejectedError(path, "time stamps have no time zone and none was given",
                                  row=int(rows[0]), column="timestamp", value=timestamps[0].as_py(),
@@ -217,38 +252,48 @@ def _scan_batch(path: Path, lines: pa.Array, state: _ScanState, result: ReadResu
         usable[position] = False
         result.rejected.append(RowProblem(path.name, int(rows[position]), "timestamp",
                                           str(timestamps[position].as_py()), reason))
-    for position in np.flatnonzero(power_bad & usable):
+    for position in np.flatnonzero(parsed.power_bad & usable):
         usable[position] = False
         result.rejected.append(RowProblem(path.name, int(rows[position]), layout.names[layout.power],
-                                          str(power_text[int(position)].as_py()),
+                                          str(parsed.power_text[int(position)].as_py()),
                                           "power is not a number in watts"))
     state.missing_power += int((np.isnan(power_w) & usable).sum())
 
+    column = parsed.columns.__getitem__
     identity_values = _choose_identity(path, state, column, seconds, rows)
-    devices = _device_codes(state, identity_values, column, usable)
-    _integrate(path, state, result, devices[usable], seconds[usable], power_w[usable], rows[usable], timestamps)
-    if usable.any():
-        state.min_t = min(state.min_t, float(np.nanmin(seconds[usable])))
-        state.max_t = max(state.max_t, float(np.nanmax(seconds[usable])))
+    devices = _device_codes(state, identity_values, column, len(rows))
+    if not usable.all():
+        devices, seconds, power_w, rows = devices[usable], seconds[usable], power_w[usable], rows[usable]
+    _integrate(path, state, result, devices, seconds, power_w, rows, parsed.idle[usable])
+    if len(seconds):
+        state.min_t = min(state.min_t, float(np.nanmin(seconds)))
+        state.max_t = max(state.max_t, float(np.nanmax(seconds)))
 
 
-def _parse_power(values: pa.Array, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _parse_power(values: pa.Array, layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
     """Return watts (NaN where missing) and a mask of values that are not numbers at all."""
-    text = values.to_numpy(zero_copy_only=False).astype(str)
-    lowered = np.char.lower(text)
-    missing = np.isin(lowered, list(MISSING_TOKENS))
-    stripped = np.char.strip(np.char.rstrip(np.char.rstrip(text), "Ww"))
-    numbers = pd.to_numeric(pd.Series(stripped), errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(numbers) & ~missing
-    bad |= numbers < 0
-    numbers = np.where(missing | bad, np.nan, numbers * scale)
-    return numbers, bad
+    unit = layout.units[layout.power] or "W"
+    numbers, bad = parse_numbers(values, unit + "Ww")
+    negative = numbers < 0
+    bad |= negative
+    numbers = np.where(negative, np.nan, numbers)
+    return numbers * layout.power_scale if layout.power_scale != 1.0 else numbers, bad
+
+
+def _idle_flags(utilization: pa.Array | None, count: int) -> np.ndarray:
+    """1 where utilization.gpu is at or below the idle threshold, 0 above it, -1 where unknown."""
+    if utilization is None:
+        return np.full(count, -1, dtype=np.int8)
+    percent, _ = parse_numbers(utilization, "%")
+    flags = np.where(percent <= IDLE_UTILIZATION_PCT, 1, 0).astype(np.int8)
+    flags[np.isnan(percent)] = -1
+    return flags
 
 
 def _choose_identity(path: Path, state: _ScanState, column, seconds: np.ndarray, rows: np.ndarray) -> pa.Array | None:
     layout = state.layout
     if state.identity is not None:
-        return column(state.identity)
+        return column(state.identity) if state.identity >= 0 else None
     if not layout.identity_candidates:
         state.identity = -1
         return None
@@ -274,34 +319,47 @@ def _choose_identity(path: Path, state: _ScanState, column, seconds: np.ndarray,
              "log with --query-gpu=timestamp,uuid,index,power.draw.")
 
 
-def _device_codes(state: _ScanState, identity: pa.Array | None, column, usable: np.ndarray) -> np.ndarray:
-    layout = state.layout
+def _device_codes(state: _ScanState, identity: pa.Array | None, column, count: int) -> np.ndarray:
+    """Return the device code of every row, registering new GPUs with their uuid, index, model, host."""
     if identity is None:
-        values = np.full(len(usable), "0", dtype=object)
-    else:
-        values = identity.to_numpy(zero_copy_only=False)
-    models = column(layout.model).to_numpy(zero_copy_only=False) if layout.model is not None else None
-    codes = np.empty(len(values), dtype=np.int64)
-    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-    for position, value in enumerate(uniques):
-        code = state.device_codes.get(value)
+        identity = pa.array(np.full(count, "0", dtype=object), pa.string())
+    encoded = pc.dictionary_encode(identity)
+    dictionary = encoded.dictionary.to_pylist()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    mapping = np.empty(len(dictionary), dtype=np.int64)
+    for position, value in enumerate(dictionary):
+        code = state.dictionary_codes.get(value)
         if code is None:
-            code = len(state.device_codes)
-            state.device_codes[value] = code
-            first = int(np.flatnonzero(inverse == position)[0])
-            state.device_info[code] = (value, models[first] if models is not None else None)
-        codes[inverse == position] = code
-    return codes
+            code = state.registry.code(_describe(state, value, column, int(np.flatnonzero(indices == position)[0])))
+            state.dictionary_codes[value] = code
+        mapping[position] = code
+    return mapping[indices]
 
 
-def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, seconds, power_w, rows,
-               timestamps) -> None:
+def _describe(state: _ScanState, value: str, column, row: int) -> DeviceInfo:
+    layout = state.layout
+    field = layout.names[state.identity] if state.identity not in (None, -1) else "gpu"
+
+    def cell(position: int | None) -> str | None:
+        if position is None:
+            return None
+        text = column(position)[row].as_py()
+        return text or None
+
+    host = state.host or cell(layout.hostname)
+    uuid = value if field in ("uuid", "gpu_uuid") else cell(layout.names.index("uuid")) if "uuid" in layout.names \
+        else None
+    index = value if field in ("index", "gpu", "gpu_index", "gpu_id") else cell(layout.index)
+    return DeviceInfo(identity=value, field=field, uuid=uuid, gpu_index=index, model=cell(layout.model), host=host)
+
+
+def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, seconds, power_w, rows, idle) -> None:
     try:
-        backwards = state.integrator.add(devices, seconds, power_w, rows)
+        backwards = state.integrator.add(devices, seconds, power_w, rows, idle)
     except DuplicateInstantError as exc:
         identity = state.layout.names[state.identity] if state.identity is not None and state.identity >= 0 \
             else "(none)"
-        value = next(k for k, v in state.device_codes.items() if v == exc.device_code)
+        value = state.registry.identity_of(exc.device_code)
         raise InputRejectedError(
             path, f"the GPU column '{identity}' does not separate the series: {exc.count} samples of "
                   f"GPU '{value}' share one time stamp",
@@ -313,45 +371,34 @@ def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, secon
 
 
 def _finish(path: Path, state: _ScanState, result: ReadResult, host: str | None) -> None:
-    hourly = state.integrator.finish()
+    integrator = state.integrator
+    hourly = integrator.finish()
     layout = state.layout
     identity_name = layout.names[state.identity] if state.identity not in (None, -1) else None
-    scope = host or path.stem
-
-    keys, uuids, indexes, models = {}, {}, {}, {}
-    for code, (value, model) in state.device_info.items():
-        is_uuid = identity_name in ("uuid", "gpu_uuid")
-        if is_uuid and not MASKED_UUID.match(value):
-            keys[code] = value
-        else:
-            keys[code] = f"{scope}:{identity_name or 'gpu'}={value}"
-        uuids[code] = value if is_uuid else None
-        indexes[code] = None if is_uuid else value
-        models[code] = model
-
-    energy = pd.DataFrame({
-        "device_key": hourly["device"].map(keys),
-        "host": host,
-        "uuid": hourly["device"].map(uuids),
-        "gpu_index": hourly["device"].map(indexes),
-        "model": hourly["device"].map(models),
-        "hour_utc": (hourly["hour"].astype(np.int64) * 3600),
-        "level": "gpu_board",
-        "energy_wh": hourly["energy_wh"].astype(float),
-        "gpu_energy_wh": hourly["energy_wh"].astype(float),
-        "sample_count": hourly["sample_count"].astype(np.int64),
-        "coverage": hourly["coverage"].astype(float),
-        "gap_seconds": hourly["gap_seconds"].astype(float),
-        "quality": "measured",
-        "first_row": hourly["first_row"],
-        "last_row": hourly["last_row"],
-    })
+    energy = energy_table(hourly, state.registry, host or path.stem, basis="power_integral",
+                          interval_s=integrator.interval_s)
+    unmeasured = mark_unmeasured_devices(energy)
+    if unmeasured:
+        result.notes.append(f"{len(unmeasured)} GPUs reported no power at all ({', '.join(unmeasured)}); they are "
+                            "stored as unmeasured, with no energy, not as 0 Wh")
     result.tables["energy"] = energy
     if np.isfinite(state.min_t):
         result.start_utc, result.end_utc = state.min_t, state.max_t
 
     result.options["gpu_column"] = identity_name
+    result.options["interval_s"] = integrator.interval_s
+    result.options["max_gap_s_used"] = integrator.max_gap_s
     result.notes.extend(state.skipped_identity)
+    _add_notes(state, result, energy)
+    log.info("read %s: %d lines, %d GPUs, %.3f kWh", path.name, result.rows_read, len(state.registry),
+             energy["energy_wh"].sum() / 1000 if len(energy) else 0.0)
+
+
+def _add_notes(state: _ScanState, result: ReadResult, energy: pd.DataFrame) -> None:
+    integrator = state.integrator
+    if integrator.interval_s is not None:
+        result.notes.append(f"samples are {integrator.interval_s:g} s apart (median); intervals longer than "
+                            f"{integrator.max_gap_s:g} s are gaps and are not bridged")
     if state.missing_power:
         result.notes.append(f"{state.missing_power} samples had no power reading ([N/A] or similar); "
                             "they count as gaps, not as 0 W")
@@ -361,11 +408,10 @@ def _finish(path: Path, state: _ScanState, result: ReadResult, host: str | None)
         result.notes.append(f"{state.blank_lines} blank lines were skipped")
     gap_total = float(energy["gap_seconds"].sum()) if len(energy) else 0.0
     if gap_total:
-        result.notes.append(f"{gap_total:,.0f} GPU-seconds of gaps longer than {state.integrator.max_gap_s:g} s "
-                            "or without readings were not bridged")
-    if len(state.device_info) and not len(energy):
+        longest = float(energy["longest_gap_s"].max())
+        result.notes.append(f"{gap_total:,.0f} GPU-seconds of gaps longer than {integrator.max_gap_s:g} s "
+                            f"or without readings were not bridged; the longest lasted {longest:,.0f} s")
+    if len(state.registry) and not len(energy):
         result.notes.append("no GPU had two consecutive samples, so no energy could be integrated")
     if state.fold.naive_seen:
         result.notes.append(f"time stamps without a zone were read as {state.zone.key}")
-    log.info("read %s: %d lines, %d GPUs, %.3f kWh", path.name, result.rows_read, len(state.device_info),
-             energy["energy_wh"].sum() / 1000 if len(energy) else 0.0)

@@ -180,7 +180,9 @@ def _open_csv(path: Path, layout: Layout) -> Table:
     if header_index > 0:
         notes.append(f"rows 1-{header_row - 1} above the header were skipped as a preamble")
     decimal = layout.decimal or ("," if delimiter == ";" else ".")
-    _reject_ambiguous_comma(path, head[header_index + layout.header_rows:], header_rows, delimiter, header_row)
+    if layout.decimal != ".":
+        # A caller that states '.' as the decimal mark has no comma decimals to confuse with fields.
+        _reject_ambiguous_comma(path, head[header_index + layout.header_rows:], header_rows, delimiter, header_row)
     skip_records = header_index + len(header_rows)
 
     def rows() -> Iterator[tuple[int, list[Cell]]]:

@@ -1,11 +1,13 @@
 """Turning the time stamps found in logs and meter files into UTC seconds.
 
 Forms handled: ISO 8601 with or without an offset (``2025-09-08T17:26:50+08:00``), the
-nvidia-smi form ``2026/07/14 08:12:53.353``, and Unix epoch seconds or milliseconds. A time
-without an offset takes the zone the user declared. In the autumn fold, an ambiguous local time
-is read as the first (daylight) occurrence until the file has already passed it (or, for one
-meter's series, repeated it), and as the second (standard) one after that. That is right for
-logs written in time order. A local time inside the spring gap does not exist and is rejected.
+nvidia-smi form ``2026/07/14 08:12:53.353``, the C ``ctime`` form of ``nvidia-smi -q``
+(``Thu Aug  6 01:03:40 2026``, local time), and Unix epoch seconds (integer or fractional) or
+milliseconds. A time without an offset takes the zone the user declared. In the autumn fold, an
+ambiguous local time is read as the first (daylight) occurrence until the file has already
+passed it (or, for one meter's series, repeated it), and as the second (standard) one after
+that. That is right for logs written in time order. A local time inside the spring gap does not
+exist and is rejected.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 _EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+_CTIME = re.compile(r"^[A-Za-z]{3} +[A-Za-z]{3} +\d{1,2} +\d{1,2}:\d{2}:\d{2} +\d{4}$")
 
 
 class NaiveTimeError(ValueError):
@@ -60,6 +63,12 @@ def parse_utc_seconds(texts: pd.Series, tz: ZoneInfo | None, state: FoldState | 
         seconds[epoch] = numbers
 
     text = values.str.replace(r"^(\d{4})/(\d{1,2})/(\d{1,2})", r"\1-\2-\3", regex=True)
+    ctime = text.str.fullmatch(_CTIME.pattern).fillna(False).to_numpy(dtype=bool)
+    if ctime.any():
+        collapsed = text[ctime].str.replace(r"\s+", " ", regex=True)
+        text = text.copy()
+        text[ctime] = pd.to_datetime(collapsed, format="%a %b %d %H:%M:%S %Y", errors="coerce").dt.strftime(
+            "%Y-%m-%dT%H:%M:%S")
     has_offset = text.str.contains(_OFFSET.pattern, regex=True, case=False).fillna(False).to_numpy(dtype=bool)
     aware = has_offset & ~epoch
     naive = ~has_offset & ~epoch
@@ -73,7 +82,7 @@ def parse_utc_seconds(texts: pd.Series, tz: ZoneInfo | None, state: FoldState | 
         if parsed.notna().any():
             if tz is None:
                 raise NaiveTimeError("time stamps have no time zone")
-            seconds[naive] = _localize(parsed, tz, state, reasons, np.flatnonzero(naive))
+            seconds[naive] = localize_naive(parsed, tz, state, reasons, np.flatnonzero(naive))
             state.naive_seen = True
 
     for position in np.flatnonzero(np.isnan(seconds)):
@@ -87,8 +96,14 @@ def _to_seconds(parsed: pd.Series) -> np.ndarray:
     return as_ns / 1e9
 
 
-def _localize(parsed: pd.Series, tz: ZoneInfo, state: FoldState, reasons: dict[int, str],
-              positions: np.ndarray) -> np.ndarray:
+def localize_naive(parsed: pd.Series, tz: ZoneInfo, state: FoldState, reasons: dict[int, str],
+                   positions: np.ndarray) -> np.ndarray:
+    """Convert naive local date-times to UTC seconds in ``tz``, in file order.
+
+    An ambiguous local time is the first occurrence until a later local time was seen (or, with
+    ``state.repeat_is_second``, the same one), then the second. A time in the spring gap gets NaN
+    and a reason under its entry of ``positions``.
+    """
     naive_ns = parsed.to_numpy(dtype="datetime64[ns]")
     valid = ~np.isnat(naive_ns)
     result = np.full(len(parsed), np.nan)

@@ -43,6 +43,8 @@ def scale_to(unit: str, target: str) -> float:
 
     Raises UnitError when the unit is unknown or has other dimensions than the target.
     """
+    if _normalize(unit) == target:
+        return 1.0
     registry = _registry()
     try:
         quantity = registry.Quantity(1.0, _normalize(unit))

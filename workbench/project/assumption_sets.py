@@ -73,8 +73,8 @@ def stored_overrides(conn: sqlite3.Connection, name: str) -> dict[str, StoredAss
     """Return the overrides that apply in set ``name``, the nearest set in the parent chain winning."""
     resolved: dict[str, StoredAssumption] = {}
     for identifier, set_name in _chain(conn, name):
-        rows = conn.execute("SELECT key, value_json, rationale, set_by, set_at FROM assumptions WHERE set_id = ?",
-                            (identifier,))
+        rows = conn.execute("SELECT key, value_json, rationale, set_by, set_at FROM assumptions"
+                            " WHERE set_id = ? AND has_value = 1", (identifier,))
         for key, value_json, rationale, set_by, set_at in rows:
             if key not in resolved:
                 resolved[key] = StoredAssumption(key, json.loads(value_json), set_name, rationale, set_by, set_at)
@@ -90,9 +90,58 @@ def write_value(conn: sqlite3.Connection, name: str, key: str, value: Any, *, ra
     conn.execute(
         "INSERT INTO assumptions (set_id, key, value_json, rationale, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (set_id, key) DO UPDATE SET value_json = excluded.value_json,"
-        " rationale = excluded.rationale, set_by = excluded.set_by, set_at = excluded.set_at",
+        " rationale = excluded.rationale, set_by = excluded.set_by, set_at = excluded.set_at, has_value = 1",
         (set_id(conn, name), key, json.dumps(value), rationale, actor, utc_now_text()))
 
 
 def lock_set(conn: sqlite3.Connection, name: str) -> None:
     conn.execute("UPDATE assumption_sets SET locked = 1 WHERE id = ?", (set_id(conn, name),))
+
+
+@dataclass(frozen=True)
+class StoredDistribution:
+    """One stored distribution (as its JSON object), the set that stores it, and who set it when and why."""
+
+    key: str
+    distribution: dict[str, Any]
+    origin: str
+    rationale: str
+    set_by: str
+    set_at: str
+
+
+def stored_distributions(conn: sqlite3.Connection, name: str) -> dict[str, StoredDistribution]:
+    """Return the distributions that apply in set ``name``, the nearest set in the parent chain winning."""
+    resolved: dict[str, StoredDistribution] = {}
+    for identifier, set_name in _chain(conn, name):
+        rows = conn.execute(
+            "SELECT key, distribution_json, distribution_rationale, distribution_set_by, distribution_set_at"
+            " FROM assumptions WHERE set_id = ? AND distribution_json IS NOT NULL", (identifier,))
+        for key, text, rationale, set_by, set_at in rows:
+            if key not in resolved:
+                resolved[key] = StoredDistribution(key, json.loads(text), set_name, rationale or "", set_by or "",
+                                                   set_at or "")
+    return resolved
+
+
+def write_distribution(conn: sqlite3.Connection, name: str, key: str, distribution: dict[str, Any] | None, *,
+                       rationale: str, actor: str) -> None:
+    """Store (or replace, or with None remove) the distribution of ``key`` in set ``name``.
+
+    The value stored for the key, if any, is kept; without one the row holds only the distribution.
+    """
+    identifier = set_id(conn, name)
+    now = utc_now_text()
+    if distribution is None:
+        conn.execute("UPDATE assumptions SET distribution_json = NULL, distribution_rationale = NULL,"
+                     " distribution_set_by = NULL, distribution_set_at = NULL WHERE set_id = ? AND key = ?",
+                     (identifier, key))
+        conn.execute("DELETE FROM assumptions WHERE set_id = ? AND key = ? AND has_value = 0", (identifier, key))
+        return
+    conn.execute(
+        "INSERT INTO assumptions (set_id, key, value_json, rationale, set_by, set_at, has_value, distribution_json,"
+        " distribution_rationale, distribution_set_by, distribution_set_at) VALUES (?, ?, 'null', '', ?, ?, 0, ?, ?, ?, ?)"
+        " ON CONFLICT (set_id, key) DO UPDATE SET distribution_json = excluded.distribution_json,"
+        " distribution_rationale = excluded.distribution_rationale, distribution_set_by = excluded.distribution_set_by,"
+        " distribution_set_at = excluded.distribution_set_at",
+        (identifier, key, actor, now, json.dumps(distribution, sort_keys=True), rationale, actor, now))

@@ -85,26 +85,57 @@ def list_site_inventory(conn: sqlite3.Connection) -> pd.DataFrame:
 
 # -- energy reads for the engine -----------------------------------------------------------------
 
+# Runs get energy rows two ways: rows stored with their run (a GPU log given to one run, CodeCarbon,
+# carbontracker, Slurm job energy) and GPU-hours their allocations attribute to them through the
+# run_device_hours view (Slurm jobs, runs tables). The view leaves out GPU-hours already given to a
+# run, so no GPU-hour is counted in both. Allocated energy is GPU board energy; the part of a
+# GPU-hour the run held only in part (by time or by a share of a shared node) is an estimate.
+_ALLOCATED_ROWS = (
+    "SELECT run_id, hour_utc, 'gpu_board' AS level, source_id, device_id, energy_wh * share AS energy_wh,"
+    " energy_wh * share AS gpu_energy_wh, coverage, gap_seconds * overlap AS gap_seconds,"
+    " CASE WHEN share < 1.0 AND quality = 'measured' THEN 'estimated' ELSE quality END AS quality"
+    " FROM run_device_hours WHERE energy_wh IS NOT NULL")
+_HOUR_LEVELS = (
+    "SELECT run_id, hour_utc, level, sum(energy_wh) AS energy_wh, sum(coalesce(gpu_energy_wh, 0))"
+    " AS gpu_energy_wh FROM {rows} WHERE run_id IS NOT NULL GROUP BY run_id, hour_utc, level")
+_SUMMARY = (
+    "SELECT e.run_id, r.name AS run, e.source_id, s.original_name AS source, s.kind, e.level, e.quality,"
+    " sum(e.energy_wh) / 1000.0 AS energy_kwh, count(DISTINCT e.hour_utc) AS hours,"
+    " min(e.hour_utc) AS first_hour, max(e.hour_utc) AS last_hour,"
+    " coalesce(group_concat(DISTINCT e.device_id), '') AS devices, sum(e.gap_seconds) AS gap_seconds,"
+    " min(e.coverage) AS min_coverage"
+    " FROM {rows} e JOIN runs r ON r.id = e.run_id JOIN sources s ON s.id = e.source_id"
+    " GROUP BY e.run_id, e.source_id, e.level, e.quality ORDER BY e.run_id, e.source_id")
+
+
+def _with_allocated(conn: sqlite3.Connection, query: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    stored = pd.read_sql_query(query.format(rows="energy_hourly"), conn)
+    allocated = pd.read_sql_query(query.format(rows=f"({_ALLOCATED_ROWS})"), conn)
+    return stored, allocated
+
+
 def run_hour_levels(conn: sqlite3.Connection) -> pd.DataFrame:
     """Run energy summed per run, UTC hour and level: run_id, hour_utc, level, energy_wh, gpu_energy_wh."""
-    return pd.read_sql_query(
-        "SELECT run_id, hour_utc, level, sum(energy_wh) AS energy_wh, sum(coalesce(gpu_energy_wh, 0))"
-        " AS gpu_energy_wh FROM energy_hourly WHERE run_id IS NOT NULL GROUP BY run_id, hour_utc, level", conn)
+    stored, allocated = _with_allocated(conn, _HOUR_LEVELS)
+    if allocated.empty:
+        return stored
+    both = pd.concat([stored, allocated], ignore_index=True)
+    return both.groupby(["run_id", "hour_utc", "level"], as_index=False, sort=False)[
+        ["energy_wh", "gpu_energy_wh"]].sum()
 
 
 def run_energy_summary(conn: sqlite3.Connection) -> pd.DataFrame:
     """Return one row per run, source, level and quality with kWh, hours, first and last hour, devices, gaps and coverage.
 
-    ``devices`` lists device ids as comma-separated text (empty for run-level energy).
+    ``devices`` lists device ids as comma-separated text (empty for run-level energy). Allocated
+    energy is listed under the telemetry source it comes from; a source is either given to one
+    run or allocated, never both, so no row of one part repeats a row of the other.
     """
-    return pd.read_sql_query(
-        "SELECT e.run_id, r.name AS run, e.source_id, s.original_name AS source, s.kind, e.level, e.quality,"
-        " sum(e.energy_wh) / 1000.0 AS energy_kwh, count(DISTINCT e.hour_utc) AS hours,"
-        " min(e.hour_utc) AS first_hour, max(e.hour_utc) AS last_hour,"
-        " coalesce(group_concat(DISTINCT e.device_id), '') AS devices, sum(e.gap_seconds) AS gap_seconds,"
-        " min(e.coverage) AS min_coverage"
-        " FROM energy_hourly e JOIN runs r ON r.id = e.run_id JOIN sources s ON s.id = e.source_id"
-        " GROUP BY e.run_id, e.source_id, e.level, e.quality ORDER BY e.run_id, e.source_id", conn)
+    stored, allocated = _with_allocated(conn, _SUMMARY)
+    if allocated.empty:
+        return stored
+    return pd.concat([stored, allocated], ignore_index=True).sort_values(["run_id", "source_id"], kind="stable",
+                                                                         ignore_index=True)
 
 
 def meter_hours(conn: sqlite3.Connection) -> pd.DataFrame:

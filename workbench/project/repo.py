@@ -228,21 +228,6 @@ def list_sites(conn: sqlite3.Connection) -> pd.DataFrame:
     return pd.read_sql_query("SELECT id, name, grid_zone, timezone, pue_category FROM sites ORDER BY id", conn)
 
 
-def run_energy(conn: sqlite3.Connection) -> pd.DataFrame:
-    """Hourly energy attributed to runs, summed per run, hour and level."""
-    return pd.read_sql_query(
-        "SELECT run_id, hour_utc, level, sum(energy_wh) AS energy_wh, sum(coalesce(gpu_energy_wh, 0)) AS gpu_energy_wh,"
-        " count(DISTINCT device_id) AS devices, min(coverage) AS min_coverage, sum(gap_seconds) AS gap_seconds,"
-        " sum(quality != 'measured') AS unmeasured_rows"
-        " FROM energy_hourly WHERE run_id IS NOT NULL GROUP BY run_id, hour_utc, level ORDER BY run_id, hour_utc",
-        conn)
-
-
-def run_device_counts(conn: sqlite3.Connection) -> dict[int, int]:
-    return dict(conn.execute("SELECT run_id, count(DISTINCT device_id) FROM energy_hourly"
-                             " WHERE run_id IS NOT NULL AND device_id IS NOT NULL GROUP BY run_id"))
-
-
 def meter_energy(conn: sqlite3.Connection) -> pd.DataFrame:
     return pd.read_sql_query(
         "SELECT m.name AS meter, m.measurement_point, m.accuracy_class, s.name AS site, e.hour_utc,"

@@ -18,6 +18,8 @@ from __future__ import annotations
 import io
 import logging
 from openpyxl import Workbook
+from openpyxl.xml.constants import ARC_CORE
+from openpyxl.xml.functions import tostring
 
 from workbench.progress import Progress
 from workbench.reports import disclosure as d
@@ -86,4 +88,7 @@ def render_workbook(disclosure: Disclosure, *, signature_note: str = "not signed
     workbook.save(buffer)
     log.info("rendered workbook: %d energy rows, %d site rows", len(disclosure.energy_rows),
              len(disclosure.site_rows))
-    return c.fix_zip_times(buffer.getvalue())
+    # openpyxl's save sets the modified time to the current time; the export time keeps equal content equal.
+    workbook.properties.modified = stamp
+    core = tostring(workbook.properties.to_tree())
+    return c.fix_zip_times(buffer.getvalue(), {ARC_CORE: core})

@@ -251,8 +251,12 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None, microsecond=0)
 
 
-def fix_zip_times(data: bytes) -> bytes:
-    """Rewrite the ZIP with a fixed time on every entry, so equal content gives equal bytes."""
+def fix_zip_times(data: bytes, replacements: dict[str, bytes] | None = None) -> bytes:
+    """Rewrite the ZIP with a fixed time on every entry, so equal content gives equal bytes.
+
+    ``replacements`` maps entry names to the content that replaces theirs.
+    """
+    replacements = replacements or {}
     source = zipfile.ZipFile(io.BytesIO(data))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
@@ -260,5 +264,5 @@ def fix_zip_times(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            target.writestr(fixed, source.read(info.filename))
+            target.writestr(fixed, replacements.get(info.filename) or source.read(info.filename))
     return buffer.getvalue()

@@ -1,9 +1,11 @@
 """Computing footprints from a project: load once, then recompute per assumption set.
 
 :class:`FootprintModel` reads the project's runs (with telemetry or declared), hourly energy,
-factors, assets and site meters into the engine's prepared form. The GUI keeps one model per
-open project and calls :meth:`FootprintModel.compute` on every assumption change; the CLI builds
-one per command.
+factors, assets and site meters into the engine's prepared form. A run's hourly energy is what
+imports stored for it plus the GPU-hours its allocations attribute to it (see
+:func:`workbench.project.inventory_repo.run_hour_levels`); its declaration is used only when
+neither exists. The GUI keeps one model per open project and calls
+:meth:`FootprintModel.compute` on every assumption change; the CLI builds one per command.
 """
 
 from __future__ import annotations

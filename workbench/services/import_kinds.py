@@ -1,4 +1,4 @@
-"""Import kinds beyond the first readers: Green Button XML, libraries, instruments, Scope 1, declared runs.
+"""Import kinds beyond the first readers: Green Button XML, libraries, instruments, Scope 1, runs tables.
 
 :mod:`workbench.services.imports` dispatches to :func:`read` and :data:`WRITERS` for these
 kinds, uses :func:`read_factor_file`, :func:`store_assets` and :func:`store_factors` for factor
@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 
 from workbench.errors import InputRejectedError, RowProblem, UsageError
-from workbench.ingest import declared_runs, factor_datasets, factors, green_button, hardware, instruments, scope1
+from workbench.ingest import factor_datasets, factors, green_button, hardware, instruments, runs_file, scope1
 from workbench.ingest.common import ReadResult
 from workbench.progress import Progress
 from workbench.project import repo, repo_library
 from workbench.project.store import Project
-from workbench.services import inventory_inputs
+from workbench.services import gpu_imports, inventory_inputs
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ FACTOR_BASES = factors.BASES
 def default_library_files() -> dict[str, list[Path]]:
     """Return the shipped library files by import kind (factors, hardware-library)."""
     root = resources.files("workbench") / "resources"
-    return {"factors": [Path(str(root / "factors" / "location_annual.csv"))],
+    return {"factors": [Path(str(root / "factors" / "location_annual.csv")),
+                        Path(str(root / "factors" / "egrid_subregion_annual.csv"))],
             "hardware-library": [Path(str(root / "hardware" / "embodied_defaults.csv"))]}
 
 
@@ -45,7 +46,7 @@ def read(path: Path, options, timezone: str | None, progress: Progress) -> ReadR
     if options.kind == "instruments":
         return instruments.read_instruments(path, site=options.site, mapping=options.mapping, progress=progress)
     if options.kind == "runs":
-        return declared_runs.read_declared_runs(path, timezone=timezone, progress=progress)
+        return runs_file.read_runs(path, timezone=timezone, progress=progress)
     return scope1.read_scope1(path, site=options.site, mapping=options.mapping, progress=progress)
 
 
@@ -199,5 +200,21 @@ def _store_scope1(project, source_id, path, result, options, site_id) -> dict[st
             "refrigerant_activities": float((frame["activity"] == "refrigerant").sum())}
 
 
+def _store_runs(project, source_id, path, result, options, site_id) -> dict[str, float]:
+    """Store a runs table's declarations first, then its GPU allocations (which widen the run windows)."""
+    totals: dict[str, float] = {}
+    names: set[str] = set()
+    declared = result.tables.get("runs")
+    if declared is not None and len(declared):
+        totals.update(inventory_inputs.store_declared_runs(project, source_id, path, result, options, site_id))
+        names |= set(declared["run"])
+    allocations = result.tables.get("allocations")
+    if allocations is not None and len(allocations):
+        totals.update(gpu_imports.store_allocations(project, source_id, path, result, options, site_id))
+        names |= set(allocations["run"])
+    totals["runs"] = float(len(names))
+    return totals
+
+
 WRITERS = {"hardware-library": _store_hardware, "instruments": _store_instruments, "scope1": _store_scope1,
-           "runs": inventory_inputs.store_declared_runs}
+           "runs": _store_runs}

@@ -22,11 +22,12 @@ from workbench.ingest.common import ReadResult
 from workbench.progress import Progress, no_progress
 from workbench.project import repo
 from workbench.project.store import Project
-from workbench.services import import_kinds, mappings
+from workbench.services import gpu_imports, import_kinds, mappings
 
 log = logging.getLogger(__name__)
 
-KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors") + import_kinds.EXTRA_KINDS
+KINDS = (("gpu-log", "codecarbon", "meter", "procurement", "factors") + import_kinds.EXTRA_KINDS + gpu_imports.KINDS
+         + ("auto",))
 EVIDENCE_LIMIT_BYTES = 64 << 20
 
 
@@ -43,7 +44,7 @@ class ImportOptions:
     accuracy_class: str | None = None
     timestamps_mark: str = "start"
     host: str | None = None
-    max_gap_s: float = nvidia_smi.DEFAULT_MAX_GAP_S
+    max_gap_s: float | None = nvidia_smi.DEFAULT_MAX_GAP_S
     allow_duplicate: bool = False
     strict: bool = False
     store_evidence: bool = True
@@ -53,6 +54,19 @@ class ImportOptions:
     max_power_kw: float | None = None
     # Basis of factor datasets whose file states none; None reads them as location-based.
     factor_basis: str | None = None
+    # GPU telemetry, Slurm and runs tables: "file" gives the whole file to one run (--run, else
+    # the file name); "allocations" leaves GPU-hours to the runs that Slurm jobs or runs tables
+    # list as holding those GPUs. max_gap_s None derives the gap limit from the sampling interval.
+    attribution: str = "file"
+    observed_at: str | None = None
+    scrape_time: str | None = None
+    start: str | None = None
+    interval_s: float | None = None
+    max_gpu_power_w: float | None = None
+    gpus_per_node: int | None = None
+    cpus_per_node: int | None = None
+    max_node_power_w: float = gpu_imports.slurm.DEFAULT_MAX_NODE_POWER_W
+    use_job_energy: bool = False
 
 
 @dataclass
@@ -95,6 +109,8 @@ def file_sha256(path: Path, progress: Progress | None = None) -> tuple[str, int]
 
 def _read(path: Path, options: ImportOptions, site_timezone: str | None, progress: Progress) -> ReadResult:
     timezone = options.timezone or site_timezone
+    if options.kind in gpu_imports.KINDS:
+        return gpu_imports.read(path, options, timezone, progress)
     if options.kind == "gpu-log":
         return nvidia_smi.read_query_csv(path, timezone=timezone, host=options.host, max_gap_s=options.max_gap_s,
                                          progress=progress)
@@ -119,9 +135,14 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
     """Import one file into ``project``; raise InputRejectedError and change nothing if it cannot be used."""
     path = Path(path)
     progress = progress or no_progress(f"Import of {path.name}")
-    if not path.is_file():
+    if not path.is_file() and not path.is_dir():
         raise InputRejectedError(path, "no such file", hint="Check the path.")
-    sha256, size = file_sha256(path, progress)
+    if options.kind == "auto":
+        options = replace(options, kind=gpu_imports.resolve_kind(path, options.kind))
+    folder = gpu_imports.folder_payload(path, options.kind)
+    if folder is None and not path.is_file():
+        raise InputRejectedError(path, "no such file", hint="Check the path.")
+    sha256, size = gpu_imports.payload_sha256(folder) if folder is not None else file_sha256(path, progress)
     earlier = repo.find_source_by_sha(project.conn, sha256)
     if earlier and not options.allow_duplicate:
         raise DuplicateSourceError(path, sha256, earlier[1], earlier[0])
@@ -135,7 +156,7 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
 
     evidence = None
     if options.store_evidence and size <= EVIDENCE_LIMIT_BYTES:
-        evidence = zlib.compress(path.read_bytes(), 6)
+        evidence = zlib.compress(folder if folder is not None else path.read_bytes(), 6)
     elif options.store_evidence:
         result.notes.append(f"the file is larger than {EVIDENCE_LIMIT_BYTES >> 20} MiB, so only its hash is kept "
                             "as evidence, not its bytes")
@@ -164,9 +185,13 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
 
 
 def _stated_options(options: ImportOptions) -> dict[str, Any]:
-    return {"site": options.site, "run": options.run, "strict": options.strict,
-            "allow_duplicate": options.allow_duplicate,
-            **({"factor_basis": options.factor_basis} if options.kind == "factors" else {})}
+    stated = {"site": options.site, "run": options.run, "strict": options.strict,
+              "allow_duplicate": options.allow_duplicate}
+    if options.kind == "factors":
+        stated["factor_basis"] = options.factor_basis
+    if options.kind in gpu_imports.KINDS or options.kind == "gpu-log":
+        stated["attribution"] = options.attribution
+    return stated
 
 
 def _check_usable(path: Path, result: ReadResult, options: ImportOptions) -> None:
@@ -189,7 +214,8 @@ def _store_rows(project: Project, source_id: int, path: Path, result: ReadResult
     writer: Callable[..., dict[str, float]] = {
         "gpu-log": _store_gpu_energy, "codecarbon": _store_run_energy, "meter": _store_meter_energy,
         "procurement": import_kinds.store_assets, "factors": import_kinds.store_factors,
-        "green-button": _store_meter_energy, **import_kinds.WRITERS}[options.kind]
+        "green-button": _store_meter_energy, "carbontracker": _store_run_energy, **import_kinds.WRITERS,
+        **gpu_imports.WRITERS}[options.kind]
     return writer(project, source_id, path, result, options, site_id)
 
 
@@ -205,16 +231,9 @@ def _energy_frame(source_id: int, energy: pd.DataFrame, **columns: Any) -> pd.Da
 
 
 def _store_gpu_energy(project, source_id, path, result, options, site_id) -> dict[str, float]:
-    energy = result.tables["energy"]
-    run_name = options.run or path.stem
-    if not options.run:
-        result.notes.append(f"no run was named, so the energy belongs to run '{run_name}' (the file name)")
-    run_id = repo.ensure_run(project.conn, run_name, site_id=site_id)
-    device_ids = repo.ensure_devices(project.conn, energy)
-    frame = _energy_frame(source_id, energy, run_id=run_id, device_id=energy["device_key"].map(device_ids))
-    repo.insert_energy(project.conn, frame)
-    repo.widen_run_window(project.conn, run_id, result.start_utc, result.end_utc)
-    return {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0, "gpus": float(len(device_ids))}
+    totals = gpu_imports.store_gpu_energy(project, source_id, path, result, options, site_id)
+    totals.pop("unmeasured_gpu_hours", None)
+    return totals
 
 
 def _store_run_energy(project, source_id, path, result, options, site_id) -> dict[str, float]:

@@ -60,10 +60,12 @@ def store_declared_runs(project: Project, source_id: int, path: Path, result: Re
     for row in frame.to_dict("records"):
         site = repo.ensure_site(conn, row["site"])
         run_id = repo.ensure_run(conn, row["run"], site_id=site, kind=row["kind"])
-        telemetry = conn.execute("SELECT count(*) FROM energy_hourly WHERE run_id = ?", (run_id,)).fetchone()[0]
+        telemetry = conn.execute("SELECT EXISTS (SELECT 1 FROM energy_hourly WHERE run_id = ?)"
+                                 " OR EXISTS (SELECT 1 FROM run_allocations WHERE run_id = ?)",
+                                 (run_id, run_id)).fetchone()[0]
         if telemetry:
-            result.notes.append(f"run {row['run']} also has telemetry, which takes precedence; the declaration is "
-                                "kept for reconciliation")
+            result.notes.append(f"run {row['run']} also has telemetry or GPUs it held, whose energy takes "
+                                "precedence; the declaration is kept for reconciliation")
         conn.execute("UPDATE runs SET kind = ?, site_id = ?, start_utc = ?, end_utc = ? WHERE id = ?",
                      (row["kind"], site, epoch_to_text(row["start_s"]), epoch_to_text(row["end_s"]), run_id))
         if row.get("tokens") and not pd.isna(row["tokens"]):

@@ -11,6 +11,7 @@ from workbench.engine import reconcile
 from workbench.engine.declared import declared_energy_kwh
 from workbench.engine.footprint import FootprintResult
 from workbench.engine.inventory import InventoryResult
+from workbench.engine.runs import with_window_hours
 
 if TYPE_CHECKING:
     from workbench.services.compute import FootprintModel
@@ -77,7 +78,7 @@ def _declared_vs_telemetry(model: "FootprintModel", result: FootprintResult) -> 
         declaration = model.declarations.get(run.run_id)
         if declaration is None or run.declared is not None:
             continue
-        stated, _ = declared_energy_kwh(declaration, result.assumptions)
+        stated, _ = declared_energy_kwh(with_window_hours(declaration, run.start_s, run.end_s), result.assumptions)
         measured = float(result.columns[levels[declaration.level]][index])
         findings.append(reconcile.sources_disagree(
             f"run {run.name}", f"{declaration.level} energy", {"declared": stated, "telemetry": measured}, "kWh",

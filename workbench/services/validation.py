@@ -16,6 +16,7 @@ from typing import Any
 from workbench.errors import UsageError
 from workbench.services.validation_cases import WORKED_EXAMPLES, Check
 from workbench.services.validation_published import published_case
+from workbench.services.validation_uncertainty import UNCERTAINTY_EXAMPLES, nas_case
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,18 @@ class ValidationReport:
 
     def as_json(self) -> dict[str, Any]:
         return {"passed": self.passed, "checks": [check.as_dict() for check in self.checks],
-                "failed": len(self.failed), "total": len(self.checks),
-                "not_checked": ["WE7 Monte Carlo draws (checked with the uncertainty analysis)"]}
+                "failed": len(self.failed), "total": len(self.checks), "not_checked": []}
 
 
 def run_validation(cases: list[str] | None = None) -> ValidationReport:
-    """Run the worked examples and published cases (or only those named in ``cases``)."""
+    """Run the worked examples with their uncertainty checks, the published and the comparison cases.
+
+    ``cases`` limits the run to the named cases.
+    """
     examples = _load("worked_examples.json")
     published = _load("published_cases.json")["cases"]
-    known = list(WORKED_EXAMPLES) + [case["id"] for case in published]
+    comparisons = _load("comparison_cases.json")["cases"]
+    known = list(WORKED_EXAMPLES) + [case["id"] for case in published] + [case["id"] for case in comparisons]
     unknown = sorted(set(cases or ()) - set(known))
     if unknown:
         raise UsageError(f"unknown validation case {', '.join(unknown)}", hint=f"Cases: {', '.join(known)}.")
@@ -57,9 +61,15 @@ def run_validation(cases: list[str] | None = None) -> ValidationReport:
     for name, function in WORKED_EXAMPLES.items():
         if cases is None or name in cases:
             checks.extend(function(examples[name]))
+            if name in UNCERTAINTY_EXAMPLES:
+                checks.extend(UNCERTAINTY_EXAMPLES[name](examples[name]))
     for case in published:
         if cases is None or case["id"] in cases:
             checks.extend(published_case(case))
+    by_id = {case["id"]: case for case in published}
+    for case in comparisons:
+        if cases is None or case["id"] in cases:
+            checks.extend(nas_case(case, by_id))
     report = ValidationReport(tuple(checks))
     log.info("validation: %d checks, %d failed", len(checks), len(report.failed))
     return report

@@ -1,4 +1,4 @@
--- Format 4: the report header a disclosure needs beyond the engine's data, and the sign-off
+-- Format 6: the report header a disclosure needs beyond the engine's data, and the sign-off
 -- stages of a report. Times are ISO 8601 UTC text.
 
 -- Report header fields (reporting entity, consolidation approach, boundary statements, base

@@ -1,0 +1,66 @@
+"""The window's actions, declared once: text, tooltip, shortcut and optional theme icon.
+
+Menus, toolbars and tests read the same QAction objects built from :data:`ACTIONS`; the
+bodies live in the main window as thin calls into ``workbench.services``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What the user sees of one command; ``shortcut`` is a key text or a standard key."""
+
+    key: str
+    text: str
+    tooltip: str
+    shortcut: str | QKeySequence.StandardKey | None = None
+    icon_theme: str | None = None
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("open", "&Open Project...", "Open a Carbon Workbench project file (.cwb)",
+               QKeySequence.StandardKey.Open, "document-open"),
+    ActionSpec("import", "&Import...",
+               "Import GPU logs, CodeCarbon files, meter data, procurement records or emission factors "
+               "into the open project", "Ctrl+I", "document-import"),
+    ActionSpec("export_xlsx", "Export &XLSX...",
+               "Write the footprint report as an Excel workbook, optionally signed with a PKCS#12 key",
+               "Ctrl+Shift+X", "x-office-spreadsheet"),
+    ActionSpec("export_pdf", "Export &PDF...",
+               "Write the footprint report as a PDF, optionally signed with a PKCS#12 key",
+               "Ctrl+Shift+P", "application-pdf"),
+    ActionSpec("clear_recent", "&Clear Recent Projects", "Forget the list of recently opened projects"),
+    ActionSpec("quit", "&Quit", "Close Carbon Workbench; every change is already stored in the project file",
+               QKeySequence.StandardKey.Quit, "application-exit"),
+)
+
+SPECS_BY_KEY = {spec.key: spec for spec in ACTIONS}
+
+
+def build_action(parent: QWidget, spec: ActionSpec, handler: Callable[[], None]) -> QAction:
+    """Create the QAction for ``spec`` and connect its ``triggered`` signal to ``handler``."""
+    action = QAction(spec.text, parent)
+    action.setObjectName(f"action_{spec.key}")
+    action.setToolTip(spec.tooltip)
+    action.setStatusTip(spec.tooltip)
+    if spec.shortcut is not None:
+        action.setShortcut(QKeySequence(spec.shortcut))
+    if spec.icon_theme:
+        action.setIcon(QIcon.fromTheme(spec.icon_theme))
+    action.triggered.connect(lambda _checked=False: handler())
+    return action
+
+
+def build_actions(parent: QWidget, handlers: dict[str, Callable[[], None]]) -> dict[str, QAction]:
+    """Create every action of :data:`ACTIONS`; ``handlers`` must have a body for each key."""
+    missing = [spec.key for spec in ACTIONS if spec.key not in handlers]
+    if missing:
+        raise KeyError(f"no handler for the actions {', '.join(missing)}")
+    return {spec.key: build_action(parent, spec, handlers[spec.key]) for spec in ACTIONS}

@@ -1,0 +1,88 @@
+"""Live previews: bursts of control moves merge into one recompute off the GUI thread."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from workbench.services.session import RecomputeResponse, Session, compute_response
+from workbench.ui.workers import JobHandle, start_job
+
+log = logging.getLogger(__name__)
+
+MERGE_DELAY_MS = 30  # moves closer together than this become one request
+
+
+class Recomputer(QObject):
+    """Collects preview changes, requests a recompute from the session and applies the response.
+
+    One pool thread computes, so responses arrive in request order; the session still drops
+    any response that a newer request made stale.
+    """
+
+    applied = Signal(object)  # the RecomputeResponse that became the session's result
+    failed = Signal(object)  # the exception of a recompute that failed
+
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._pending: dict[str, Any] = {}
+        self._jobs: set[JobHandle] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(MERGE_DELAY_MS)
+        self._timer.timeout.connect(self._submit)
+
+    def preview(self, **changes: Any) -> None:
+        """Preview the committed assumptions with ``changes``; later calls add to the same preview."""
+        self._pending.update(changes)
+        self._timer.start()
+
+    def cancel(self) -> None:
+        """Forget changes not yet submitted; responses in flight are dropped as stale by the session."""
+        self._timer.stop()
+        self._pending.clear()
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Forget pending changes and wait for a recompute in flight to end (before the window goes)."""
+        self.cancel()
+        self._pool.waitForDone(timeout_ms)
+
+    def busy(self) -> bool:
+        return self._timer.isActive() or bool(self._jobs)
+
+    def wait_idle(self, timeout_ms: int = 10_000) -> bool:
+        """Block until queued work is applied (for scripts); return False on timeout."""
+        from PySide6.QtCore import QCoreApplication, QDeadlineTimer
+
+        deadline = QDeadlineTimer(timeout_ms)
+        while self.busy() and not deadline.hasExpired():
+            QCoreApplication.processEvents()
+            self._pool.waitForDone(10)
+        QCoreApplication.processEvents()
+        return not self.busy()
+
+    def _submit(self) -> None:
+        if self._session.model is None:
+            self._pending.clear()
+            return
+        request = self._session.preview(dict(self._pending))
+        self._pending.clear()
+        handle = start_job(lambda _progress: compute_response(request), operation="Recomputing the footprint",
+                           pool=self._pool, parent=self)
+        self._jobs.add(handle)
+        handle.succeeded.connect(self._apply)
+        handle.failed.connect(self.failed.emit)
+        handle.finished.connect(lambda: self._forget(handle))
+
+    def _apply(self, response: RecomputeResponse) -> None:
+        if self._session.apply(response):
+            self.applied.emit(response)
+
+    def _forget(self, handle: JobHandle) -> None:
+        self._jobs.discard(handle)
+        handle.deleteLater()
