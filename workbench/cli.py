@@ -449,7 +449,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             result = exports.export_report(
                 project, args.format, args.out, set_name=args.set, sign_key=args.sign,
-                password=_read_password(args.password_file), draft=args.draft,
+                password=_read_password(args.password_file), draft=args.draft, seed=args.seed,
                 progress=Progress(_progress_printer(True), operation="Export"))
         except DisclosureIncompleteError as exc:
             print(f"error: a final report needs every required disclosure; {len(exc.items)} are missing:",
@@ -747,6 +747,9 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--password-file", metavar="FILE", help="file whose first line is the key's password")
     exp.add_argument("--draft", action="store_true", help="mark the report DRAFT on every page and sheet and list "
                                                            "the missing required disclosures instead of failing")
+    exp.add_argument("--seed", type=int, default=20240601, metavar="S",
+                     help="seed of the Monte Carlo runs of the uncertainty analysis and the comparison of assumption "
+                          "sets, recorded in the report so verify can repeat them (default: 20240601)")
     exp.set_defaults(handler=cmd_export)
 
     ver = commands.add_parser("verify", help="check a signed report's signature, manifest and, with --project, "

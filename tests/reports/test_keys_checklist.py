@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from workbench.errors import DisclosureIncompleteError, UsageError
-from workbench.reports.disclosure import MISSING, NOT_APPLICABLE, PRESENT
+from workbench.reports.disclosure import MISSING, NOT_APPLICABLE, PRESENT, ComparisonSummary, SetDelta, SetResult
 from workbench.services import report_info
 from workbench.services.disclosure import build_disclosure
 from workbench.services.disclosure_uncertainty import no_uncertainty
@@ -124,6 +124,25 @@ def test_uncertainty_not_computed_blocks_final(shared_project, signing_key, fact
     assert not (tmp_path / "final.pdf").exists()
     assert [item["id"] for item in draft.open_items] == [20, 22, 24]
     assert draft.manifest["uncertainty"]["computed"] is False
+
+
+def test_comparison_without_intervals_blocks_final(shared_project, signing_key, facts, tmp_path):
+    def point_values_only(context):
+        sets = (SetResult("baseline", "0" * 64, {"total_co2e_kg": 1.0}, {}),
+                SetResult("other", "1" * 64, {"total_co2e_kg": 2.0}, {}))
+        return ComparisonSummary("baseline", "point values only", sets=sets,
+                                 deltas=(SetDelta("baseline", "other", "footprint", "total_co2e_kg", 1.0, 2.0),))
+
+    with pytest.raises(DisclosureIncompleteError) as caught:
+        export_report(shared_project, "json", tmp_path / "final.json", sign_key=signing_key, password=facts.password,
+                      comparison=point_values_only)
+    one_set = build_disclosure(shared_project, draft=True)
+
+    assert caught.value.items == [(21, "Comparison of assumption sets (scenario uncertainty)",
+                                   "the differences between assumption sets lack their 95 % intervals or P(B < A)")]
+    assert {item.id: item.status for item in one_set.checklist}[21] == NOT_APPLICABLE
+    assert one_set.comparison.method == "one assumption set: nothing to compare"
+    assert [item.name for item in one_set.comparison.sets] == ["baseline"]
 
 
 def test_not_applicable_only_where_allowed(audit_project):

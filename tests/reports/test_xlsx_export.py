@@ -162,7 +162,7 @@ def test_manifest_sheet_holds_manifest(workbook_export, shared_project):
     inventory = compute_inventory(shared_project).result.totals
 
     assert manifest == result.manifest
-    assert manifest["manifest_version"] == 2
+    assert manifest["manifest_version"] == 3
     assert manifest["inventory"]["totals"]["total_market_based_co2e_kg"] == pytest.approx(
         inventory["total_market_based_co2e_kg"], rel=1e-12)
     assert [item["status"] for item in manifest["checklist"]].count("missing") == 0

@@ -97,11 +97,3 @@ def telemetry_sampling(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
 
-
-def meter_classes(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """Return, per site, the accuracy classes of its meters (None where not stated)."""
-    classes: dict[str, list[str]] = {}
-    rows = conn.execute("SELECT s.name, m.accuracy_class FROM meters m JOIN sites s ON s.id = m.site_id ORDER BY m.id")
-    for site, accuracy_class in rows:
-        classes.setdefault(site, []).append(accuracy_class)
-    return classes

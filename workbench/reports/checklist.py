@@ -12,7 +12,6 @@ C methods and data (14-19), D uncertainty and quality (20-22), E integrity (23-2
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from workbench.reports import disclosure as d
@@ -223,29 +222,36 @@ def _uncertainty(disclosure: Disclosure) -> tuple[str, str]:
     needed = {"scope1_co2e_kg", "scope2_location_co2e_kg", "scope2_market_co2e_kg", "scope3_co2e_kg",
               "total_location_based_co2e_kg", "total_market_based_co2e_kg", "footprint_total_co2e_kg"}
     gaps = sorted(needed - keys)
-    if summary.monte_carlo and (summary.trials is None or summary.seed is None or summary.converged is None):
+    if not summary.simulations or summary.seed is None:
         gaps.append("Monte Carlo trials, seed or convergence")
+    if {item.view for item in summary.simulations} != {"footprint", "inventory"}:
+        gaps.append("a Monte Carlo run of each view")
     if not summary.contributors:
         gaps.append("main contributors")
     if gaps:
         return MISSING, "uncertainty lacks: " + ", ".join(gaps)
-    runs = f", {summary.trials:,} trials, seed {summary.seed}" if summary.monte_carlo else ""
-    return PRESENT, f"{summary.method}{runs}; 95 % intervals per scope and total; main contributors"
+    return PRESENT, f"{summary.describe_runs()}; 95 % intervals per scope and total; main contributors"
 
 
 def _comparison(disclosure: Disclosure) -> tuple[str, str]:
-    sets = disclosure.comparison.sets
+    summary = disclosure.comparison
+    sets = summary.sets
     if len(sets) < 2:
         return NOT_APPLICABLE, "only one assumption set was computed"
-    return PRESENT, f"{len(sets)} assumption sets compared: {', '.join(item.name for item in sets)}"
+    if not summary.deltas or any(delta.low is None or delta.probability_b_below_a is None for delta in summary.deltas):
+        return MISSING, "the differences between assumption sets lack their 95 % intervals or P(B < A)"
+    return PRESENT, (f"{len(sets)} assumption sets compared with {summary.reference_set} on common random numbers "
+                     f"({summary.trials:,} trials, seed {summary.seed}): "
+                     f"{', '.join(item.name for item in sets[1:])}; Shapley decomposition of each difference")
 
 
 def _ranking(disclosure: Disclosure) -> tuple[str, str]:
     ranked = [(figure.label, d.quality_ranking(figure.u95_pct)) for figure in disclosure.uncertainty.figures
-              if figure.u95_pct is not None and math.isfinite(figure.u95_pct)]
+              if d.quality_ranking(figure.u95_pct) is not None]
     if not ranked:
         return MISSING, "no ranking without an uncertainty analysis"
-    return PRESENT, "; ".join(f"{label}: {rank}" for label, rank in ranked[:4]) + " ..."
+    shown = "; ".join(f"{label}: {rank}" for label, rank in ranked[:4])
+    return PRESENT, f"by the half-width of the 95 % interval: {shown} ..."
 
 
 def _integrity(disclosure: Disclosure) -> tuple[str, str]:

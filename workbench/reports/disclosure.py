@@ -5,13 +5,14 @@ The workbook, PDF and JSON writers only lay it out, so every format shows the sa
 The inventory (GHG Protocol scopes of a reporting period) and the footprint (SCI-style, per run
 and model) are kept in separate sections and never added together.
 
-Uncertainty and the comparison of assumption sets enter through two small interfaces,
-:class:`UncertaintySummary` and :class:`ComparisonSummary`, so the analysis that fills them can
-be replaced without touching the writers (see ``workbench.services.disclosure_uncertainty``).
+Uncertainty and the comparison of assumption sets enter as :class:`UncertaintySummary` and
+:class:`ComparisonSummary`, which ``workbench.services.disclosure_uncertainty`` and
+``workbench.services.disclosure_comparison`` fill from the Monte Carlo analysis.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -26,8 +27,9 @@ ASSUMPTIONS, UNCERTAINTY, COMPARISON, QUALITY = "Assumptions", "Uncertainty", "C
 SOURCES, REJECTED, AUDIT, METHODOLOGY = "Sources and evidence", "Rejected rows", "Audit log", "Methodology"
 CHECKLIST, ESRS_E15, ESRS_E16, AI_ACT = "Checklist", "ESRS E1-5", "ESRS E1-6", "AI Act training energy"
 ENGINE_CHECK, MANIFEST = "Engine check", "Manifest"
-# Data-quality ranking by the 95 % half-width in percent (GHG Protocol uncertainty guidance; thresholds
-# recalled, to verify): up to 5 % High, 15 % Good, 30 % Fair, beyond that Poor.
+# Data-quality ranking by the 95 % half-width in percent: up to 5 % High, 15 % Good, 30 % Fair, beyond
+# that Poor. NOTE: the bands follow the GHG Protocol's uncertainty guidance as recalled, not checked
+# against the published text.
 RANKING = ((5.0, "High"), (15.0, "Good"), (30.0, "Fair"))
 PRESENT, MISSING, NOT_APPLICABLE = "present", "missing", "not applicable"
 FOOTPRINT_VIEW_TEXT = ("footprint of runs and models: location-based operational emissions plus embodied "
@@ -103,7 +105,13 @@ class ChecklistItem:
 
 @dataclass(frozen=True)
 class UncertainFigure:
-    """A reported figure with its 95 % interval (IPCC convention: U% is the half-width over the mean)."""
+    """A reported figure with its 95 % interval (IPCC convention: U% is the half-width over the mean).
+
+    ``value`` is the reported figure; ``mean``, ``median``, ``sd`` and the intervals are statistics of
+    the Monte Carlo trials: ``low``/``high`` the probabilistically symmetric interval (2.5th and 97.5th
+    percentiles) and ``shortest_low``/``shortest_high`` the shortest one, which differs for skewed
+    outputs. ``approach1_u95_pct`` is the analytic (IPCC Approach 1) half-width, shown for comparison.
+    """
 
     key: str
     label: str
@@ -113,6 +121,11 @@ class UncertainFigure:
     mean: float | None
     low: float | None
     high: float | None
+    median: float | None = None
+    sd: float | None = None
+    shortest_low: float | None = None
+    shortest_high: float | None = None
+    approach1_u95_pct: float | None = None
 
     @property
     def u95_pct(self) -> float | None:
@@ -123,7 +136,7 @@ class UncertainFigure:
 
 @dataclass(frozen=True)
 class Contributor:
-    """An input's share of the variance of one reported figure."""
+    """An input's first-order share of the variance of one reported figure."""
 
     input: str
     figure: str
@@ -132,22 +145,68 @@ class Contributor:
 
 
 @dataclass(frozen=True)
+class Simulation:
+    """One seeded Monte Carlo run of one view: its trial plan, its convergence and what it was computed from.
+
+    ``inputs_sha256`` hashes the assumption set, its distributions, the view, the period, the seed,
+    the trial plan and the software version; ``distributions_sha256`` hashes the distributions alone.
+    """
+
+    view: str
+    period: str | None
+    seed: int
+    trials: int
+    batches: int
+    batch_size: int
+    adaptive: bool
+    converged: bool | None
+    ndig: int | None
+    explicit_inputs: int
+    pooled_families: int
+    distributions_sha256: str
+    inputs_sha256: str
+
+    @property
+    def convergence(self) -> str:
+        if not self.adaptive:
+            return "fixed number of trials"
+        return "converged" if self.converged else "not converged"
+
+
+@dataclass(frozen=True)
+class InputUncertainty:
+    """One uncertain input of the analysis, or a pooled family of many small ones (``members`` > 1)."""
+
+    view: str
+    name: str
+    label: str
+    key: str
+    distribution: str
+    u95_pct: float | None
+    basis: str
+    origin: str
+    members: int = 1
+
+
+@dataclass(frozen=True)
 class UncertaintySummary:
     """Parameter uncertainty of the reported figures.
 
-    ``method`` names the propagation (for example "IPCC Approach 1 (analytic)" or "Monte Carlo
-    (GUM Supplement 1)"). ``trials``, ``seed`` and ``converged`` apply to Monte Carlo only.
-    ``computed`` False means no analysis was run, and ``notes`` gives the reason.
+    ``method`` names the propagation; ``simulations`` lists the Monte Carlo run of each view with
+    its seed, trials and convergence. ``distributions`` contains the distributions the assumption set
+    stores or inherits, by key (every other input takes its default). ``computed`` False means no
+    analysis was run, and ``notes`` gives the reason.
     """
 
     computed: bool
     method: str
     coverage: float = 0.95
-    trials: int | None = None
     seed: int | None = None
-    converged: bool | None = None
+    simulations: tuple[Simulation, ...] = ()
     figures: tuple[UncertainFigure, ...] = ()
     contributors: tuple[Contributor, ...] = ()
+    inputs: tuple[InputUncertainty, ...] = ()
+    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     @classmethod
@@ -156,10 +215,25 @@ class UncertaintySummary:
 
     @property
     def monte_carlo(self) -> bool:
-        return self.computed and "monte carlo" in self.method.lower()
+        return self.computed and bool(self.simulations)
+
+    @property
+    def trials(self) -> int | None:
+        """Trials drawn over every view (None without Monte Carlo)."""
+        return sum(item.trials for item in self.simulations) if self.simulations else None
+
+    @property
+    def converged(self) -> bool | None:
+        """Whether every adaptive run converged (None without Monte Carlo)."""
+        return all(item.converged is not False for item in self.simulations) if self.simulations else None
 
     def figure(self, key: str) -> UncertainFigure | None:
         return next((item for item in self.figures if item.key == key), None)
+
+    def describe_runs(self) -> str:
+        """Return the trials, convergence and seed of each view's run as one line of text."""
+        runs = [f"{item.view}: {item.trials:,} trials, {item.convergence}" for item in self.simulations]
+        return f"{'; '.join(runs)}; seed {self.seed}" if runs else "no Monte Carlo run"
 
 
 @dataclass(frozen=True)
@@ -170,15 +244,17 @@ class SetResult:
     assumption_set_sha256: str
     footprint: dict[str, float]
     inventory: dict[str, float]
+    distributions_sha256: str | None = None
 
 
 @dataclass(frozen=True)
 class SetDelta:
     """The difference B minus A of one figure between two assumption sets.
 
-    ``low``/``high`` is the 95 % interval of the difference and ``probability_b_below_a`` the
-    probability that B is lower; both need a Monte Carlo run with common random numbers and are
-    None when it was not run.
+    ``low``/``high`` is the 95 % interval of the difference with common random numbers (the
+    uncertainty both sets share cancels), ``independent_low``/``independent_high`` the same from
+    independent draws for comparison, and ``probability_b_below_a`` the share of trials in which B
+    is lower. They are None when no Monte Carlo comparison was run.
     """
 
     set_a: str
@@ -190,6 +266,8 @@ class SetDelta:
     low: float | None = None
     high: float | None = None
     probability_b_below_a: float | None = None
+    independent_low: float | None = None
+    independent_high: float | None = None
 
     @property
     def delta(self) -> float:
@@ -198,13 +276,18 @@ class SetDelta:
 
 @dataclass(frozen=True)
 class DeltaPart:
-    """The share of a difference between sets caused by one assumption."""
+    """The share of a difference between sets caused by one assumption.
+
+    ``contribution`` is the assumption's Shapley value (the shares add up to the difference);
+    ``switched_alone`` is the change when only this assumption takes set B's value.
+    """
 
     set_b: str
     assumption: str
     view: str
     figure: str
     contribution: float
+    switched_alone: float | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +301,8 @@ class ComparisonSummary:
     decomposition: tuple[DeltaPart, ...] = ()
     differing_values: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    seed: int | None = None
+    trials: int | None = None
 
 
 @dataclass(frozen=True)
@@ -290,11 +375,16 @@ class Disclosure:
 
 
 def quality_ranking(u95_pct: float | None) -> str | None:
-    """Return High, Good, Fair or Poor for a 95 % half-width in percent (None stays None)."""
-    if u95_pct is None:
+    """Return High, Good, Fair or Poor for a 95 % half-width in percent (None and NaN are not ranked).
+
+    The half-width is ranked as reports show it, to one decimal, so ±5.0 % is High even when the
+    unrounded value is 5.000000000000004.
+    """
+    if u95_pct is None or not math.isfinite(u95_pct):
         return None
+    shown = round(u95_pct, 1)
     for limit, name in RANKING:
-        if u95_pct <= limit:
+        if shown <= limit:
             return name
     return "Poor"
 

@@ -7,8 +7,9 @@ manifest read back from a file is complete and consistent with itself; comparing
 project is the verification service's job.
 
 Version 2 adds the inventory's figures, the input-bundle and engine hashes, the report header,
-the sign-offs, the checklist and the uncertainty summary. Version 1 manifests (footprint only)
-are still read.
+the sign-offs, the checklist and the uncertainty summary. Version 3 records the Monte Carlo
+uncertainty analysis (seed, each view's run and every figure's interval) and the comparison of
+assumption sets. Version 1 and 2 manifests are still read.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any
 from workbench.engine.footprint import NUMERIC_KEYS
 from workbench.project.audit import canonical_json
 
-MANIFEST_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+MANIFEST_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MANIFEST_FILE_NAME = "manifest.json"
 SOFTWARE_NAME = "carbon-workbench"
 RELATIVE_TOLERANCE = 1e-9
@@ -35,6 +36,7 @@ REQUIRED_KEYS = ("manifest_version", "software", "format", "project_name", "proj
                  "audit_log_entries", "figures", "exported_at", "draft")
 REQUIRED_KEYS_V2 = ("inventory", "input_bundle_sha256", "engine_sha256", "report_info", "signoffs", "checklist",
                     "uncertainty")
+REQUIRED_KEYS_V3 = ("comparison",)
 # Inventory totals that must equal the sum of their parts: total -> parts.
 INVENTORY_SUMS = {
     "scope3_co2e_kg": ("scope3_category_1_co2e_kg", "scope3_category_2_co2e_kg", "scope3_category_3_co2e_kg"),
@@ -114,7 +116,8 @@ def figures_close(a: Any, b: Any) -> bool:
 def check_manifest(manifest: dict[str, Any], expected_format: str) -> list[str]:
     """Return the problems that make ``manifest`` incomplete or inconsistent (empty if none)."""
     version = manifest.get("manifest_version")
-    required = REQUIRED_KEYS + (REQUIRED_KEYS_V2 if version == 2 else ())
+    required = REQUIRED_KEYS + (REQUIRED_KEYS_V2 if version in (2, 3) else ()) + (REQUIRED_KEYS_V3 if version == 3
+                                                                                else ())
     missing = [key for key in required if key not in manifest]
     if missing:
         return [f"the manifest lacks the entries {', '.join(missing)}"]
@@ -128,8 +131,26 @@ def check_manifest(manifest: dict[str, Any], expected_format: str) -> list[str]:
     problems.extend(_check_hashes(manifest))
     problems.extend(_check_assumptions(manifest))
     problems.extend(_check_figures(manifest.get("figures")))
-    if version == 2:
+    if version in (2, 3):
         problems.extend(_check_inventory(manifest["inventory"]))
+    if version == 3:
+        problems.extend(_check_uncertainty(manifest["uncertainty"]))
+    return problems
+
+
+def _check_uncertainty(uncertainty: Any) -> list[str]:
+    """Check that every interval of the manifest's uncertainty entry is ordered and has the recorded seed."""
+    if not isinstance(uncertainty, dict) or not isinstance(uncertainty.get("figures"), list):
+        return ["the manifest's uncertainty lacks its figures"]
+    problems = []
+    for figure in uncertainty["figures"]:
+        low, high = figure.get("low"), figure.get("high")
+        if low is not None and high is not None and not float(low) <= float(high):
+            problems.append(f"the manifest's 95 % interval of {figure.get('key')} runs from {low} down to {high}")
+    for run in uncertainty.get("simulations") or []:
+        if run.get("seed") != uncertainty.get("seed"):
+            problems.append(f"the manifest's {run.get('view')} Monte Carlo run has seed {run.get('seed')}, "
+                            f"not the recorded seed {uncertainty.get('seed')}")
     return problems
 
 

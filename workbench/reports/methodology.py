@@ -52,8 +52,8 @@ def statements(disclosure: Disclosure) -> list[tuple[str, str]]:
         ("Declared runs", "Runs without telemetry use the energy their declaration gives (stated energy, measured "
                           "average power x accelerator-hours, TDP x utilization, or FLOPs / (peak x MFU)); they "
                           "count as estimated."),
-        ("Uncertainty", f"{disclosure.uncertainty.method}. Parameter uncertainty only; methodological choices are "
-                        "shown as the comparison of assumption sets."),
+        ("Uncertainty", f"{disclosure.uncertainty.method} ({disclosure.uncertainty.describe_runs()}). Parameter "
+                        "uncertainty only; methodological choices are shown as the comparison of assumption sets."),
         ("Comparison of assumption sets", disclosure.comparison.method),
         ("Units and times", "Energy in kWh (MWh in regulatory tables), emissions in kgCO2e (tCO2e in regulatory "
                             "tables); every time in UTC."),

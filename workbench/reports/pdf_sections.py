@@ -10,39 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Spacer, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
 from workbench.reports import regulatory
-from workbench.reports.charts import bar_chart, energy_chart, interval_chart, stacked_runs_chart
-from workbench.reports.disclosure import (DRAFT_NOTICE, FOOTPRINT_VIEW_TEXT, INVENTORY_VIEW_TEXT, MISSING,
-                                          Disclosure, quality_ranking)
+from workbench.reports.charts import bar_chart, energy_chart, stacked_runs_chart
+from workbench.reports.disclosure import DRAFT_NOTICE, FOOTPRINT_VIEW_TEXT, INVENTORY_VIEW_TEXT, MISSING, Disclosure
 from workbench.reports.manifest import MANIFEST_FILE_NAME
 from workbench.reports.methodology import statements
-from workbench.reports.pdf_style import FONT, format_number, number_cell, p, styles, table
-from workbench.reports.xlsx_tables import completeness
+from workbench.reports.pdf_style import FONT, format_number, heading, number_cell, p, styles, subheading, table
+from workbench.reports.pdf_uncertainty import comparison_section, quality_section, uncertainty_section
 
 KG = "kgCO₂e"
 T = "tCO₂e"
-# Contributors below this share of the variance are left out of the table (the workbook lists them).
-MIN_SHOWN_SHARE = 0.001
 
 
 def story(disclosure: Disclosure, width: float) -> list:
     """Return every flowable of the report in order."""
     flow: list = []
-    for builder in (_cover, _contents, _summary, _inventory, _footprint, _regulatory, _uncertainty, _comparison,
-                    _quality, _methodology, _checklist, _evidence, _signoff):
+    for builder in (_cover, _contents, _summary, _inventory, _footprint, _regulatory, uncertainty_section,
+                    comparison_section, quality_section, _methodology, _checklist, _evidence, _signoff):
         flow += builder(disclosure, width)
     return flow
-
-
-def _heading(text: str) -> list:
-    return [CondPageBreak(90), p(text, "heading")]
-
-
-def _sub(text: str) -> list:
-    return [CondPageBreak(110), p(text, "subheading")]
 
 
 # -- cover and contents ------------------------------------------------------------------------------
@@ -89,7 +78,7 @@ def _contents(disclosure: Disclosure, width: float) -> list:
 def _summary(disclosure: Disclosure, width: float) -> list:
     t = disclosure.inventory["totals"]
     s3 = disclosure.inventory["scope3"]
-    flow = _heading("Executive summary")
+    flow = heading("Executive summary")
     flow.append(p(f"Two views are reported and never added. Inventory: {INVENTORY_VIEW_TEXT}. Footprint: "
                   f"{FOOTPRINT_VIEW_TEXT}."))
     rows = [["Scope 1", t["scope1_co2e_kg"]], ["Scope 2, location-based", t["scope2_location_co2e_kg"]],
@@ -100,14 +89,14 @@ def _summary(disclosure: Disclosure, width: float) -> list:
             ["Total with location-based Scope 2", t["total_location_based_co2e_kg"]],
             ["Total with market-based Scope 2", t["total_market_based_co2e_kg"]],
             ["Offsets and credits (separate, never deducted)", t["offsets_co2e_kg"]]]
-    flow += _sub(f"Inventory {disclosure.header.period_label}")
+    flow += subheading(f"Inventory {disclosure.header.period_label}")
     flow.append(table(["Figure", KG, T], [[label, number_cell(value), number_cell(value / 1000.0)]
                                           for label, value in rows], [280, 100, width - 380]))
     flow.append(Spacer(1, 6))
     labels = ["Scope 1", "Scope 2, location-based", "Scope 2, market-based", "Scope 3 category 1",
               "Scope 3 category 2", "Scope 3 category 3"]
     flow.append(bar_chart(labels, [row[1] for row in rows[:6]], width=width, height=150, unit=KG, font_name=FONT))
-    flow += _sub("Footprint of the runs")
+    flow += subheading("Footprint of the runs")
     f = disclosure.footprint["totals"]
     flow.append(table(["Figure", "Value", "Unit"], [
         ["Facility energy", number_cell(f["facility_energy_kwh"]), "kWh"],
@@ -120,7 +109,7 @@ def _summary(disclosure: Disclosure, width: float) -> list:
 
 def _status(disclosure: Disclosure) -> list:
     open_items = disclosure.open_items
-    flow = _sub("Status of the required disclosures")
+    flow = subheading("Status of the required disclosures")
     if not open_items:
         flow.append(p(f"All {len(disclosure.checklist)} required disclosures are present or do not apply "
                       "(see the checklist)."))
@@ -138,8 +127,8 @@ def _status(disclosure: Disclosure) -> list:
 
 def _inventory(disclosure: Disclosure, width: float) -> list:
     inventory = disclosure.inventory
-    flow = [PageBreak()] + _heading(f"Inventory {disclosure.header.period_label}")
-    flow += _sub("Scope 1 by source and gas")
+    flow = [PageBreak()] + heading(f"Inventory {disclosure.header.period_label}")
+    flow += subheading("Scope 1 by source and gas")
     scope1 = inventory["scope1"]
     rows = [[line["activity_id"], f"{line['kind']}: {line['substance']}", f"{format_number(line['amount'])} "
              f"{line['unit']}", ", ".join(f"{gas} {format_number(kg)} kg" for gas, kg in line["gas_kg"].items()),
@@ -148,7 +137,7 @@ def _inventory(disclosure: Disclosure, width: float) -> list:
     flow.append(table(["Record", "Source", "Amount", "Gases", KG], rows, [90, 90, 60, width - 320, 80],
                       bold_last=True))
     flow += _scope2(disclosure, width)
-    flow += _sub("Scope 3 by category")
+    flow += subheading("Scope 3 by category")
     s3 = inventory["scope3"]
     c3 = s3["category_3"]
     rows = [["1 Purchased goods and services", "cloud compute and expensed hardware", number_cell(s3["category_1"][
@@ -163,7 +152,7 @@ def _inventory(disclosure: Disclosure, width: float) -> list:
     flow.append(p(f"Categories not reported: {disclosure.header.field('scope3_exclusions')}", "small"))
     offsets = inventory["offsets_reported_separately"]
     if offsets:
-        flow += _sub("Offsets and carbon credits (never deducted)")
+        flow += subheading("Offsets and carbon credits (never deducted)")
         flow.append(table(["Instrument", "Label", "Market", KG], [[item["instrument_id"], item["label"], item["market"],
                                                                    number_cell(item["credit_co2e_kg"])]
                                                                   for item in offsets], [110, width - 280, 70, 100]))
@@ -172,7 +161,7 @@ def _inventory(disclosure: Disclosure, width: float) -> list:
 
 def _scope2(disclosure: Disclosure, width: float) -> list:
     scope2 = disclosure.inventory["scope2"]
-    flow = _sub("Scope 2 per site (location-based) and per market (market-based)")
+    flow = subheading("Scope 2 per site (location-based) and per market (market-based)")
     rows = [[site["site"], site["boundary"].replace("_", " "), site["zone"] or "–", number_cell(site["energy_kwh"]),
              number_cell(site["co2e_kg"])] for site in scope2["sites"]]
     flow.append(table(["Site", "Boundary", "Zone", "Electricity (kWh)", f"Location-based ({KG})"], rows,
@@ -184,7 +173,7 @@ def _scope2(disclosure: Disclosure, width: float) -> list:
              number_cell(market["co2e_kg"])] for market in scope2["markets"]]
     flow.append(table(["Market", "Consumption (MWh)", "Covered by instruments (MWh)", "Residual mix (MWh)",
                        "Fallback (MWh)", f"Market-based ({KG})"], rows, [50, 70, width - 340, 70, 60, 90]))
-    flow += _sub("Contractual instruments and quality criteria")
+    flow += subheading("Contractual instruments and quality criteria")
     register = {item["instrument_id"]: item for item in disclosure.instruments}
     rows = []
     for use in scope2["instruments_used"]:
@@ -211,7 +200,7 @@ def _scope2(disclosure: Disclosure, width: float) -> list:
 def _footprint(disclosure: Disclosure, width: float) -> list:
     runs = disclosure.footprint["runs"]
     info = {item["run"]: item for item in disclosure.runs_info}
-    flow = [PageBreak()] + _heading("Footprint of the runs")
+    flow = [PageBreak()] + heading("Footprint of the runs")
     flow.append(p(FOOTPRINT_VIEW_TEXT + ". Boundary: " + str(disclosure.header.field("run_boundary"))))
     rows = [[run["run"], run["kind"], number_cell(run["facility_energy_kwh"]), number_cell(run["operational_co2e_kg"]),
              number_cell(run["embodied_co2e_kg"]), number_cell(run["total_co2e_kg"]),
@@ -222,7 +211,7 @@ def _footprint(disclosure: Disclosure, width: float) -> list:
     flow.append(table(["Run", "Kind", "Facility energy (kWh)", f"Operational ({KG})", f"Embodied ({KG})",
                        f"Total ({KG})", f"SCI per 10⁹ tokens ({KG})"], rows, [110, 62] + [(width - 172) / 5] * 5,
                       bold_last=True))
-    flow += _sub("Run details")
+    flow += subheading("Run details")
     rows = [[item["run"], item["energy_method"], item["hardware"] or "–", format_number(item["wall_clock_hours"]),
              format_number(item["accelerator_hours"]), _scientific(item["flop"]), run.get("zone") or "–"]
             for run in runs for item in [info.get(run["run"], {})] if item]
@@ -235,7 +224,7 @@ def _footprint(disclosure: Disclosure, width: float) -> list:
                               energy_chart(disclosure.hourly, width=width, height=200, font_name=FONT)]))
     models = disclosure.footprint["models"]
     if models:
-        flow += _sub("Per model")
+        flow += subheading("Per model")
         rows = [[name, str(model["runs"]), number_cell(model["totals"]["facility_energy_kwh"]),
                  number_cell(model["totals"]["total_co2e_kg"]), number_cell(model["sci_co2e_kg_per_1e9_tokens"])]
                 for name, model in models.items()]
@@ -251,13 +240,13 @@ def _scientific(value: Any) -> str:
 # -- regulatory tables -------------------------------------------------------------------------------
 
 def _regulatory(disclosure: Disclosure, width: float) -> list:
-    flow = [PageBreak()] + _heading("Energy and regulatory disclosures")
-    flow += _sub("ESRS E1-5: energy consumption and mix (own operations)")
+    flow = [PageBreak()] + heading("Energy and regulatory disclosures")
+    flow += subheading("ESRS E1-5: energy consumption and mix (own operations)")
     flow.append(_rows_table(regulatory.esrs_e1_5(disclosure), width))
-    flow += _sub("ESRS E1-6: gross Scope 1, 2 and 3 and total GHG emissions")
+    flow += subheading("ESRS E1-6: gross Scope 1, 2 and 3 and total GHG emissions")
     flow.append(_rows_table(regulatory.esrs_e1_6(disclosure), width))
     flow.append(p("Data-point labels paraphrase ESRS E1; check them against the adopted text before filing.", "small"))
-    flow += _sub("EU AI Act Annex XI: training energy per model")
+    flow += subheading("EU AI Act Annex XI: training energy per model")
     for record in regulatory.ai_act_records(disclosure):
         rows = [["Energy used for training", f"{format_number(record['training_energy_mwh'])} MWh "
                                              f"({record['training_energy_boundary']})"],
@@ -288,88 +277,20 @@ def _rows_table(rows: list[regulatory.Row], width: float) -> Any:
     return table(["Data point", "Value", "Unit", "Basis"], body, [200, 70, 50, width - 320])
 
 
-# -- uncertainty and comparison ----------------------------------------------------------------------
-
-def _uncertainty(disclosure: Disclosure, width: float) -> list:
-    summary = disclosure.uncertainty
-    flow = [PageBreak()] + _heading("Uncertainty")
-    if not summary.computed:
-        return flow + [p("Uncertainty was not computed: " + "; ".join(summary.notes), "warning")]
-    run = f"; {summary.trials:,} trials, seed {summary.seed}, converged {summary.converged}" if summary.monte_carlo \
-        else ""
-    flow.append(p(f"Method: {summary.method}{run}. Intervals are 95 % ({summary.coverage:.0%} coverage); U is the "
-                  "half-width over the mean (IPCC convention)."))
-    rows = [[figure.label, figure.unit, number_cell(figure.value), number_cell(figure.low), number_cell(figure.high),
-             "–" if figure.u95_pct is None else f"±{figure.u95_pct:.1f} %", quality_ranking(figure.u95_pct) or "–"]
-            for figure in summary.figures]
-    flow.append(table(["Figure", "Unit", "Value", "95 % low", "95 % high", "U", "Rank"], rows,
-                      [150, 44] + [(width - 286) / 3] * 3 + [50, 42]))
-    flow.append(Spacer(1, 6))
-    flow.append(interval_chart([(figure.label, figure.value, figure.low, figure.high) for figure in summary.figures
-                                if figure.low is not None], width=width, height=170, font_name=FONT))
-    flow += _sub("Main contributors")
-    rows = [[item.figure, item.input, f"{item.variance_share:.1%}"] for item in summary.contributors
-            if item.variance_share >= MIN_SHOWN_SHARE]
-    flow.append(table(["Figure", "Input", "Share of variance"], rows, [170, width - 240, 70]))
-    flow += _sub("Notes")
-    flow += [p(f"• {note}", "small") for note in summary.notes]
-    return flow
-
-
-def _comparison(disclosure: Disclosure, width: float) -> list:
-    summary = disclosure.comparison
-    flow = _heading("Comparison of assumption sets")
-    flow.append(p(f"Reported set: {summary.reference_set}. {summary.method}."))
-    rows = [[item.name, number_cell(item.footprint.get("total_co2e_kg")),
-             number_cell(item.footprint.get("facility_energy_kwh")),
-             number_cell(item.inventory.get("total_location_based_co2e_kg")),
-             number_cell(item.inventory.get("total_market_based_co2e_kg"))] for item in summary.sets]
-    flow.append(table(["Set", f"Footprint ({KG})", "Facility energy (kWh)", f"Inventory, location ({KG})",
-                       f"Inventory, market ({KG})"], rows, [90] + [(width - 90) / 4] * 4))
-    if summary.deltas:
-        flow += _sub("Differences from the reported set")
-        rows = [[f"{delta.set_b} − {delta.set_a}", delta.view, delta.figure, number_cell(delta.delta),
-                 "not computed" if delta.low is None else f"{format_number(delta.low)} to {format_number(delta.high)}",
-                 "–" if delta.probability_b_below_a is None else f"{delta.probability_b_below_a:.2f}"]
-                for delta in summary.deltas]
-        flow.append(table(["Sets", "View", "Figure", "Difference", "95 % interval", "P(B < A)"], rows,
-                          [90, 55, width - 355, 70, 90, 50]))
-        flow += _sub("Decomposition: each assumption changed alone")
-        rows = [[part.set_b, part.assumption, part.view, part.figure, number_cell(part.contribution)]
-                for part in summary.decomposition]
-        flow.append(table(["Set", "Assumption", "View", "Figure", "Contribution"], rows,
-                          [70, 110, 55, width - 315, 80]))
-    flow += [p(f"• {note}", "small") for note in summary.notes]
-    return flow
-
-
-# -- data quality, methodology, checklist ------------------------------------------------------------
-
-def _quality(disclosure: Disclosure, width: float) -> list:
-    flow = [PageBreak()] + _heading("Data quality")
-    rows = []
-    for view in ("footprint", "inventory"):
-        totals = getattr(disclosure, view)["totals"]
-        rows.append([view] + [f"{totals[f'{part}_share']:.1%}" for part in ("measured", "estimated", "defaulted")])
-    flow.append(table(["View", "Measured", "Estimated", "Defaulted"], rows, [120] + [(width - 120) / 3] * 3))
-    flow += _sub("Completeness checks")
-    flow.append(table(["Item", "Result", "Detail"], [list(check) for check in completeness(disclosure)],
-                      [130, 150, width - 280]))
-    return flow
-
+# -- methodology, checklist ------------------------------------------------------------------------
 
 def _methodology(disclosure: Disclosure, width: float) -> list:
-    flow = [PageBreak()] + _heading("Methodology and disclosures")
+    flow = [PageBreak()] + heading("Methodology and disclosures")
     flow.append(table(["Topic", "Statement"], [[topic, text] for topic, text in statements(disclosure)],
                       [120, width - 120]))
-    flow += _sub("Assumptions")
+    flow += subheading("Assumptions")
     rows = []
     for item in disclosure.assumptions:
         value = "(not set)" if item["value"] in (None, "") else item["value"]
         basis = item["rationale"] if item["origin"] == "default" else f"set in '{item['origin']}': {item['rationale']}"
         rows.append([item["label"], f"{value:g}" if isinstance(value, float) else str(value), item["unit"], basis])
     flow.append(table(["Assumption", "Value", "Unit", "Basis"], rows, [120, 62, 75, width - 257]))
-    flow += _sub("Emission factor datasets")
+    flow += subheading("Emission factor datasets")
     flow.append(table(["Dataset", "Basis", "Zones", "Resolution", "Count", "Range (gCO₂e/kWh)", "Source"],
                       _factor_datasets(disclosure), [80, 62, 50, 62, 36, 70, width - 360]))
     return flow
@@ -390,7 +311,7 @@ def _factor_datasets(disclosure: Disclosure) -> list[list]:
 
 
 def _checklist(disclosure: Disclosure, width: float) -> list:
-    flow = [PageBreak()] + _heading("Required disclosures")
+    flow = [PageBreak()] + heading("Required disclosures")
     rows = [[str(item.id), item.text, item.status.upper() if item.status == MISSING else item.status,
              item.detail, ", ".join(item.shown_in)] for item in disclosure.checklist]
     flow.append(table(["#", "Required disclosure", "Status", "What is shown or missing", "Shown in"], rows,
@@ -401,7 +322,7 @@ def _checklist(disclosure: Disclosure, width: float) -> list:
 # -- evidence and sign-off ---------------------------------------------------------------------------
 
 def _evidence(disclosure: Disclosure, width: float) -> list:
-    flow = [PageBreak()] + _heading("Sources and evidence")
+    flow = [PageBreak()] + heading("Sources and evidence")
     rows = [[str(source["id"]), source["file"], source["kind"],
              f"{source['rows_accepted']:,} / {source['rows_rejected']:,}", p(source["sha256"], "hash")]
             for source in disclosure.sources]
@@ -414,13 +335,13 @@ def _evidence(disclosure: Disclosure, width: float) -> list:
              ("Rejected input rows", f"{disclosure.rejected_total:,}")]
     attachments = disclosure.manifest.get("attachments") or []
     facts += [(f"Attached file {item['name']}", item["sha256"]) for item in attachments]
-    flow += _sub("Hashes (SHA-256)")
+    flow += subheading("Hashes (SHA-256)")
     flow.append(table(["Item", "Value"], [[label, p(value, "hash")] for label, value in facts], [130, width - 130]))
     return flow
 
 
 def _signoff(disclosure: Disclosure, width: float) -> list:
-    flow = [PageBreak()] + _heading("Sign-off")
+    flow = [PageBreak()] + heading("Sign-off")
     info = disclosure.header.info
     flow.append(p(f"Designated preparer: {info.get('preparer') or '(not stated)'}; reviewer: "
                   f"{info.get('reviewer') or '(not stated)'}; approver: {info.get('approver') or '(not stated)'}."))

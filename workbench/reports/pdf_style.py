@@ -10,7 +10,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, Table, TableStyle
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
@@ -95,3 +95,13 @@ def table(header: list[str], rows: list[list], widths: list[float], *, numeric_f
 def number_cell(value: Any) -> Paragraph:
     """Make a right-aligned paragraph of a formatted figure."""
     return Paragraph(format_number(value), ParagraphStyle("number", parent=styles()["cell"], alignment=2))
+
+
+def heading(text: str) -> list:
+    """Return a section heading (an entry of the table of contents), on a new page when little room is left."""
+    return [CondPageBreak(90), p(text, "heading")]
+
+
+def subheading(text: str) -> list:
+    """Return a subsection heading, on a new page when little room is left."""
+    return [CondPageBreak(110), p(text, "subheading")]

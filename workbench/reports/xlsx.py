@@ -28,6 +28,7 @@ from workbench.reports import xlsx_activity as activity
 from workbench.reports import xlsx_cells as c
 from workbench.reports import xlsx_summary as summary
 from workbench.reports import xlsx_tables as tables
+from workbench.reports import xlsx_uncertainty as uncertainty
 from workbench.reports.disclosure import Disclosure
 from workbench.reports.xlsx_layout import plan
 from workbench.reports.xlsx_summary import read_engine_figures
@@ -65,9 +66,9 @@ def render_workbook(disclosure: Disclosure, *, signature_note: str = "not signed
         lambda: tables.write_table(workbook, d.FACTORS, tables.FACTOR_COLUMNS, disclosure.factors, disclosure,
                                    "Emission factors of the project (every basis), with source, version and vintage"),
         lambda: tables.write_assumptions(workbook, disclosure, layout),
-        lambda: tables.write_uncertainty(workbook, disclosure),
-        lambda: tables.write_comparison(workbook, disclosure),
-        lambda: tables.write_quality(workbook, disclosure),
+        lambda: uncertainty.write_uncertainty(workbook, disclosure),
+        lambda: uncertainty.write_comparison(workbook, disclosure),
+        lambda: uncertainty.write_quality(workbook, disclosure),
         lambda: summary.write_esrs(workbook, disclosure),
         lambda: summary.write_ai_act(workbook, disclosure),
         lambda: tables.write_sources(workbook, disclosure),

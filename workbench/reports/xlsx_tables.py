@@ -1,5 +1,5 @@
-"""The reference sheets of the workbook: assumptions, factors, uncertainty, comparison, data quality,
-checklist, sources and evidence, rejected rows, audit log, methodology and the hidden manifest.
+"""The reference sheets of the workbook: assumptions, factors, checklist, sources and evidence, rejected
+rows, audit log, methodology and the hidden manifest, and the completeness checks of the data quality.
 
 The Assumptions sheet names each value's cell ``assumption_<key>``; the activity sheets' formulas
 use these names, so changing a value there recalculates every figure that depends on it.
@@ -7,7 +7,6 @@ use these names, so changing a value there recalculates every figure that depend
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from openpyxl import Workbook
@@ -15,7 +14,7 @@ from openpyxl import Workbook
 from workbench.engine.assumptions import SPECS
 from workbench.reports import disclosure as d
 from workbench.reports import xlsx_cells as c
-from workbench.reports.disclosure import Disclosure, quality_ranking
+from workbench.reports.disclosure import Disclosure
 from workbench.reports.manifest import manifest_json
 from workbench.reports.xlsx_activity import name
 from workbench.reports.xlsx_cells import Column
@@ -56,8 +55,9 @@ CHECKLIST_COLUMNS = (
 TEXT_COLUMNS = (C("Topic", "topic", 34), C("Statement", "statement", 120))
 
 
-def _sheet(workbook: Workbook, title: str, columns: tuple, disclosure: Disclosure, description: str,
-           *, header: bool = True) -> Any:
+def sheet_with_header(workbook: Workbook, title: str, columns: tuple, disclosure: Disclosure, description: str,
+                      *, header: bool = True) -> Any:
+    """Add sheet ``title`` with the DRAFT or title banner and, unless ``header`` is False, the column headers."""
     sheet = c.new_sheet(workbook, title, columns, draft=disclosure.draft, project_name=disclosure.header.project_name)
     c.banner(sheet, disclosure.draft, description)
     if header:
@@ -69,7 +69,7 @@ def _sheet(workbook: Workbook, title: str, columns: tuple, disclosure: Disclosur
 
 def write_table(workbook: Workbook, title: str, columns: tuple, records: list[dict[str, Any]], disclosure: Disclosure,
                 description: str) -> Any:
-    sheet = _sheet(workbook, title, columns, disclosure, description)
+    sheet = sheet_with_header(workbook, title, columns, disclosure, description)
     widths = [column.width for column in columns]
     for offset, record in enumerate(records):
         cells = c.record_row(sheet, columns, record)
@@ -87,7 +87,7 @@ def write_assumptions(workbook: Workbook, disclosure: Disclosure, layout: Layout
                C("Set by", "set_by", 12), C("Set at (UTC)", "set_at", 22)) + tuple(
         C(f"Value in '{set_name}'", f"set:{set_name}", 14) for set_name in sets) + (
         C("Differs between sets", "differs", 10),)
-    sheet = _sheet(workbook, d.ASSUMPTIONS, columns, disclosure,
+    sheet = sheet_with_header(workbook, d.ASSUMPTIONS, columns, disclosure,
                    f"Assumption set '{disclosure.header.assumption_set}' (column C; each value cell is named "
                    "assumption_KEY and drives the formulas) compared with every set of the project")
     by_key = {item["key"]: item for item in disclosure.assumptions}
@@ -111,96 +111,7 @@ def _value_cell(sheet: Any, key: str, value: Any) -> Any:
     return c.text(sheet, value)
 
 
-# -- Uncertainty and comparison ----------------------------------------------------------------------
-
-def write_uncertainty(workbook: Workbook, disclosure: Disclosure) -> None:
-    summary = disclosure.uncertainty
-    columns = (C("Figure", "label", 44), C("View", "view", 10), C("Value", "value", 16, c.NUMBER),
-               C("Unit", "unit", 8), C("Mean", "mean", 16, c.NUMBER), C("95 % low", "low", 16, c.NUMBER),
-               C("95 % high", "high", 16, c.NUMBER), C("U95 (%)", "u95", 9, c.NUMBER), C("Ranking", "ranking", 9))
-    sheet = _sheet(workbook, d.UNCERTAINTY, columns, disclosure,
-                   f"Parameter uncertainty: {summary.method}; coverage {summary.coverage:.0%}")
-    for figure in summary.figures:
-        sheet.append(c.record_row(sheet, columns, dict(
-            label=figure.label, view=figure.view, value=figure.value, unit=figure.unit, mean=figure.mean,
-            low=figure.low, high=figure.high, u95=figure.u95_pct, ranking=quality_ranking(figure.u95_pct))))
-    if not summary.computed:
-        sheet.append([c.text(sheet, "Uncertainty not computed", c.DRAFT_FONT)])
-    c.section(sheet, "Method")
-    for label, value in (("Method", summary.method), ("Monte Carlo trials", summary.trials),
-                         ("Seed", summary.seed), ("Converged", summary.converged)):
-        sheet.append([c.text(sheet, label, c.BOLD), c.text(sheet, "not applicable" if value is None else value)])
-    c.section(sheet, "Main contributors (share of the variance)")
-    for item in summary.contributors:
-        sheet.append([c.text(sheet, item.input), c.text(sheet, item.view), c.number(sheet, item.variance_share,
-                                                                                      c.PERCENT),
-                      c.text(sheet, item.figure)])
-    c.section(sheet, "Notes and default input uncertainties")
-    for note in summary.notes:
-        sheet.append([c.text(sheet, note, alignment=c.WRAP)])
-
-
-def write_comparison(workbook: Workbook, disclosure: Disclosure) -> None:
-    summary = disclosure.comparison
-    columns = (C("Set", "set", 18), C("SHA-256", "sha", 20), C("Footprint total (kgCO2e)", "f_total", 16, c.KG),
-               C("Facility energy (kWh)", "f_energy", 16, c.KWH),
-               C("Inventory total, location-based (kgCO2e)", "i_loc", 18, c.KG),
-               C("Inventory total, market-based (kgCO2e)", "i_mkt", 18, c.KG), C("", "x", 14), C("", "y", 14),
-               C("", "z", 14))
-    sheet = _sheet(workbook, d.COMPARISON, columns, disclosure,
-                   f"Assumption sets compared with '{summary.reference_set}': {summary.method}")
-    for item in summary.sets:
-        sheet.append(c.record_row(sheet, columns, dict(
-            set=item.name, sha=item.assumption_set_sha256, f_total=item.footprint.get("total_co2e_kg"),
-            f_energy=item.footprint.get("facility_energy_kwh"), i_loc=item.inventory.get("total_location_based_co2e_kg"),
-            i_mkt=item.inventory.get("total_market_based_co2e_kg"))))
-    c.section(sheet, "Differences B - A")
-    labels = ("Set A", "Set B", "View", "Figure", "A", "B", "B - A", "95 % interval of B - A", "P(B < A)")
-    sheet.append([c.text(sheet, label, c.BOLD, fill=c.HEADER_FILL) for label in labels])
-    for delta in summary.deltas:
-        interval = (f"{delta.low:,.6g} to {delta.high:,.6g}" if delta.low is not None and delta.high is not None
-                    else "not computed")
-        probability = "not computed" if delta.probability_b_below_a is None else f"{delta.probability_b_below_a:.3f}"
-        sheet.append([c.text(sheet, delta.set_a), c.text(sheet, delta.set_b), c.text(sheet, delta.view),
-                      c.text(sheet, delta.figure), c.number(sheet, delta.a), c.number(sheet, delta.b),
-                      c.number(sheet, delta.delta), c.text(sheet, interval), c.text(sheet, probability)])
-    c.section(sheet, "Decomposition: each assumption changed alone from the reported set")
-    sheet.append([c.text(sheet, label, c.BOLD, fill=c.HEADER_FILL) for label in
-                  ("Set B", "Assumption", "View", "Figure", "Contribution")])
-    for part in summary.decomposition:
-        sheet.append([c.text(sheet, part.set_b), c.text(sheet, part.assumption), c.text(sheet, part.view),
-                      c.text(sheet, part.figure), c.number(sheet, part.contribution)])
-    for note in summary.notes:
-        sheet.append([c.text(sheet, note, alignment=c.WRAP)])
-
-
 # -- Data quality ------------------------------------------------------------------------------------
-
-def write_quality(workbook: Workbook, disclosure: Disclosure) -> None:
-    columns = (C("Item", "item", 48), C("Value", "value", 18), C("Detail", "detail", 90))
-    sheet = _sheet(workbook, d.QUALITY, columns, disclosure,
-                   "Data quality: what rests on measurements, estimates and defaults; rankings; completeness checks")
-    for view in ("footprint", "inventory"):
-        totals = getattr(disclosure, view)["totals"]
-        for part in ("measured", "estimated", "defaulted"):
-            sheet.append([c.text(sheet, f"{view}: {part}"), c.number(sheet, totals[f"{part}_share"], c.PERCENT),
-                          c.text(sheet, f"{totals[f'{part}_co2e_kg']:,.6g} kgCO2e")])
-    c.section(sheet, "Ranking by uncertainty (High up to 5 %, Good up to 15 %, Fair up to 30 %, Poor beyond)")
-    for figure in disclosure.uncertainty.figures:
-        u95 = figure.u95_pct
-        sheet.append([c.text(sheet, figure.label), c.text(sheet, quality_ranking(u95) or "not ranked"),
-                      c.text(sheet, "" if u95 is None or not math.isfinite(u95) else f"U95 {u95:.1f} %")])
-    c.section(sheet, "Completeness checks")
-    for item, value, detail in completeness(disclosure):
-        sheet.append([c.text(sheet, item), c.text(sheet, value), c.text(sheet, detail, alignment=c.WRAP)])
-    c.section(sheet, "Disclosures, warnings and reconciliation of the engine")
-    for view in ("footprint", "inventory"):
-        for note in getattr(disclosure, view)["disclosures"] + getattr(disclosure, view)["warnings"]:
-            sheet.append([c.text(sheet, view), None, c.text(sheet, note, alignment=c.WRAP)])
-        for finding in getattr(disclosure, view)["reconciliation"]:
-            sheet.append([c.text(sheet, f"{view}: {finding['subject']}"), c.text(sheet, finding["severity"]),
-                          c.text(sheet, finding["message"], alignment=c.WRAP)])
-
 
 def completeness(disclosure: Disclosure) -> list[tuple[str, str, str]]:
     """Return the completeness checks: (item, result, detail) for runs, sites, instruments and factors."""
@@ -260,7 +171,8 @@ def write_sources(workbook: Workbook, disclosure: Disclosure) -> None:
 
 
 def write_methodology(workbook: Workbook, disclosure: Disclosure, statements: list[tuple[str, str]]) -> None:
-    sheet = _sheet(workbook, d.METHODOLOGY, TEXT_COLUMNS, disclosure, "Methodology, standards and boundaries")
+    sheet = sheet_with_header(workbook, d.METHODOLOGY, TEXT_COLUMNS, disclosure,
+                              "Methodology, standards and boundaries")
     widths = [column.width for column in TEXT_COLUMNS]
     for offset, (topic, statement) in enumerate(statements):
         cells = [c.text(sheet, topic, c.BOLD, alignment=c.WRAP), c.text(sheet, statement, alignment=c.WRAP)]
@@ -270,7 +182,7 @@ def write_methodology(workbook: Workbook, disclosure: Disclosure, statements: li
 
 def write_manifest(workbook: Workbook, disclosure: Disclosure) -> None:
     columns = (C("Manifest", "manifest", 120),)
-    sheet = _sheet(workbook, d.MANIFEST, columns, disclosure, "Export manifest", header=False)
+    sheet = sheet_with_header(workbook, d.MANIFEST, columns, disclosure, "Export manifest", header=False)
     sheet.sheet_state = "hidden"
     text = manifest_json(disclosure.manifest)
     for start in range(0, len(text), MANIFEST_CHUNK_CHARS):

@@ -3,7 +3,8 @@
 :func:`build_disclosure` computes the footprint (every run, whole windows) and the inventory (the
 reporting period of the report header, else the year of the latest data) under one assumption
 set, lays out the tables the workbook's formulas run over, takes uncertainty and the comparison
-of assumption sets from their providers, and evaluates the required-disclosures checklist.
+of assumption sets from their providers (by default the seeded Monte Carlo analysis of both
+views and of every assumption set), and evaluates the required-disclosures checklist.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from workbench import __version__
 from workbench.clock import utc_now_text
 from workbench.errors import DamagedProjectError
+from workbench.progress import Progress, sub_progress
 from workbench.project import audit, repo
 from workbench.project.audit import canonical_json
 from workbench.project.store import Project
@@ -26,10 +28,12 @@ from workbench.services import assumptions as assumption_service
 from workbench.services import disclosure_tables as tables
 from workbench.services import report_info, signoffs
 from workbench.services.compute import FootprintModel, compute_footprint, reporting_period
-from workbench.services.disclosure_comparison import ComparisonProvider, deterministic_comparison
-from workbench.services.disclosure_uncertainty import DisclosureContext, UncertaintyProvider, analytic_uncertainty
+from workbench.services.disclosure_comparison import ComparisonProvider, monte_carlo_comparison
+from workbench.services.disclosure_uncertainty import (DEFAULT_SEED, DisclosureContext, UncertaintyProvider,
+                                                       monte_carlo_uncertainty)
 from workbench.services.inventory import InventoryModel, compute_inventory
 from workbench.services.state import project_state_sha256
+from workbench.services.uncertainty import UncertaintyContext
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +42,13 @@ MAX_REJECTED_ROWS = 100_000
 
 
 def build_disclosure(project: Project, set_name: str = assumption_service.DEFAULT_SET, *, draft: bool,
-                     signed: bool = False, uncertainty: UncertaintyProvider = analytic_uncertainty,
-                     comparison: ComparisonProvider = deterministic_comparison) -> Disclosure:
+                     signed: bool = False, uncertainty: UncertaintyProvider = monte_carlo_uncertainty,
+                     comparison: ComparisonProvider = monte_carlo_comparison, seed: int = DEFAULT_SEED,
+                     progress: Progress | None = None) -> Disclosure:
     """Gather everything a report shows, and evaluate the checklist for a report signed or not.
 
+    ``seed`` seeds the Monte Carlo runs of the uncertainty analysis and of the comparison; the
+    report and its manifest record it. ``progress`` moves from 0 to 1 over the two analyses.
     Raises DamagedProjectError when the project's audit log does not verify, because a report
     would then certify data that may have been altered.
     """
@@ -57,8 +64,11 @@ def build_disclosure(project: Project, set_name: str = assumption_service.DEFAUL
     inventory = compute_inventory(project, set_name, inventory_model, period=period)
     numbers = tables.site_numbers(inventory_model, period)
     energy = tables.energy_rows(footprint_model, footprint.result, numbers)
-    context = DisclosureContext(project, set_name, footprint_model, inventory_model, footprint, inventory, period,
-                                energy)
+    analysis = UncertaintyContext(project, footprint_model, inventory_model)
+    uncertain = uncertainty(DisclosureContext(project, set_name, period, analysis, seed,
+                                              sub_progress(progress, 0.0, 0.6)))
+    compared = comparison(DisclosureContext(project, set_name, period, analysis, seed,
+                                            sub_progress(progress, 0.6, 1.0)))
 
     state = project_state_sha256(project)
     sources = source_records(project)
@@ -75,7 +85,7 @@ def build_disclosure(project: Project, set_name: str = assumption_service.DEFAUL
         assets=tables.asset_records(project), factors=tables.factor_records(project),
         instruments=tables.instrument_records(project),
         runs_info=tables.run_records(project, footprint.result, info), sampling=tables.sampling_records(project),
-        uncertainty=uncertainty(context), comparison=comparison(context),
+        uncertainty=uncertain, comparison=compared,
         sources=sources, rejected=rejected, rejected_total=rejected_total, audit=audit_records(project),
         signoffs=tuple(_signoff_lines(project, state)),
         evidence=Evidence(state, footprint.assumption_set_sha256, input_bundle_sha256(sources), engine_sha256(),
@@ -103,12 +113,26 @@ def _signoff_lines(project: Project, state: str) -> list[SignoffLine]:
 # -- evidence --------------------------------------------------------------------------------------
 
 def engine_sha256() -> str:
-    """SHA-256 of the calculation engine's source files (workbench/engine/*.py, by name), as installed."""
+    """SHA-256 of the calculation engine's source files, as installed.
+
+    The files are workbench/engine/**/*.py (the uncertainty engine included), taken in the order
+    of their relative paths, each entering as its path and the SHA-256 of its bytes.
+    """
     digest = hashlib.sha256()
     engine = resources.files("workbench").joinpath("engine")
-    for entry in sorted((item for item in engine.iterdir() if item.name.endswith(".py")), key=lambda item: item.name):
-        digest.update(entry.name.encode("utf-8") + b"\n" + hashlib.sha256(entry.read_bytes()).digest())
+    for path, entry in sorted(_python_files(engine, "")):
+        digest.update(path.encode("utf-8") + b"\n" + hashlib.sha256(entry.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _python_files(folder: Any, prefix: str) -> list[tuple[str, Any]]:
+    found = []
+    for entry in folder.iterdir():
+        if entry.is_dir() and entry.name != "__pycache__":
+            found += _python_files(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".py"):
+            found.append((f"{prefix}{entry.name}", entry))
+    return found
 
 
 def input_bundle_sha256(sources: list[dict[str, Any]]) -> str:

@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import DisclosureIncompleteError, ProjectFileError, UsageError
-from workbench.progress import Progress, no_progress
+from workbench.progress import Progress, no_progress, sub_progress
 from workbench.project.store import Project
 from workbench.reports import disclosure_json, pdf, signing, xlsx
 from workbench.reports.disclosure import Disclosure, as_plain
 from workbench.reports.manifest import build_manifest
 from workbench.services import assumptions as assumption_service
 from workbench.services.disclosure import build_disclosure
-from workbench.services.disclosure_comparison import ComparisonProvider, deterministic_comparison
-from workbench.services.disclosure_uncertainty import UncertaintyProvider, analytic_uncertainty
+from workbench.services.disclosure_comparison import ComparisonProvider, monte_carlo_comparison
+from workbench.services.disclosure_uncertainty import DEFAULT_SEED, UncertaintyProvider, monte_carlo_uncertainty
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,15 @@ class ExportResult:
 
 def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str = assumption_service.DEFAULT_SET,
                   sign_key: str | Path | None = None, password: bytes | None = None, draft: bool = False,
-                  progress: Progress | None = None, uncertainty: UncertaintyProvider = analytic_uncertainty,
-                  comparison: ComparisonProvider = deterministic_comparison) -> ExportResult:
+                  progress: Progress | None = None, seed: int = DEFAULT_SEED,
+                  uncertainty: UncertaintyProvider = monte_carlo_uncertainty,
+                  comparison: ComparisonProvider = monte_carlo_comparison) -> ExportResult:
     """Export the disclosure under ``set_name`` as ``fmt`` (one of :data:`FORMATS`) to ``out``.
 
     With ``sign_key`` (a PKCS#12 file) the PDF gets a PAdES signature and the other formats a
     detached CMS signature in ``out + ".p7s"``. ``uncertainty`` and ``comparison`` provide the
-    uncertainty analysis and the comparison of assumption sets. Raises DisclosureIncompleteError
+    uncertainty analysis and the comparison of assumption sets, whose Monte Carlo runs use
+    ``seed`` (recorded in the report and its manifest). Raises DisclosureIncompleteError
     for a final export with a required disclosure missing (a draft lists them instead),
     UsageError for an unknown format, a missing folder or an unusable key, ProjectFileError when
     the project is read-only, and DamagedProjectError when its audit log does not verify.
@@ -79,9 +81,9 @@ def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str 
     _check_request(project, fmt, out)
     key = signing.load_signing_key(sign_key, password) if sign_key is not None else None
 
-    progress.update(0.05, "computing both views")
+    progress.update(0.05, "computing both views and their uncertainty")
     disclosure = build_content(project, fmt, set_name, draft=draft, signed=key is not None, uncertainty=uncertainty,
-                               comparison=comparison)
+                               comparison=comparison, seed=seed, progress=sub_progress(progress, 0.05, 0.4))
     if not draft and disclosure.open_items:
         raise DisclosureIncompleteError([(item.id, item.text, item.detail) for item in disclosure.open_items])
     progress.update(0.4, f"writing {out.name}")
@@ -108,11 +110,12 @@ def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str 
 
 
 def build_content(project: Project, fmt: str, set_name: str, *, draft: bool, signed: bool = False,
-                  uncertainty: UncertaintyProvider = analytic_uncertainty,
-                  comparison: ComparisonProvider = deterministic_comparison) -> Disclosure:
+                  uncertainty: UncertaintyProvider = monte_carlo_uncertainty,
+                  comparison: ComparisonProvider = monte_carlo_comparison, seed: int = DEFAULT_SEED,
+                  progress: Progress | None = None) -> Disclosure:
     """Return the disclosure model of ``project`` with the manifest of a ``fmt`` export set."""
     disclosure = build_disclosure(project, set_name, draft=draft, signed=signed, uncertainty=uncertainty,
-                                  comparison=comparison)
+                                  comparison=comparison, seed=seed, progress=progress)
     return disclosure.with_manifest(disclosure_manifest(disclosure, fmt))
 
 
@@ -140,10 +143,25 @@ def disclosure_manifest(disclosure: Disclosure, fmt: str, attachments: list[dict
                    "state_sha256": line.state_sha256, "current": line.current, "signed": line.signed}
                   for line in disclosure.signoffs],
         checklist=[{"id": item.id, "status": item.status} for item in disclosure.checklist],
-        uncertainty={"computed": disclosure.uncertainty.computed, "method": disclosure.uncertainty.method,
-                     "trials": disclosure.uncertainty.trials, "seed": disclosure.uncertainty.seed,
-                     "figures": [as_plain(figure) for figure in disclosure.uncertainty.figures]},
-        **extra)
+        uncertainty=uncertainty_manifest(disclosure), comparison=comparison_manifest(disclosure), **extra)
+
+
+def uncertainty_manifest(disclosure: Disclosure) -> dict[str, Any]:
+    """Return the manifest's uncertainty entry: method, seed, each view's run and every figure's interval."""
+    summary = disclosure.uncertainty
+    return {"computed": summary.computed, "method": summary.method, "coverage": summary.coverage,
+            "seed": summary.seed, "trials": summary.trials, "distributions": summary.distributions,
+            "simulations": [as_plain(item) for item in summary.simulations],
+            "figures": [as_plain(figure) for figure in summary.figures]}
+
+
+def comparison_manifest(disclosure: Disclosure) -> dict[str, Any]:
+    """Return the manifest's comparison entry: the sets with their hashes, the differences and their causes."""
+    summary = disclosure.comparison
+    return {"reference_set": summary.reference_set, "method": summary.method, "seed": summary.seed,
+            "trials": summary.trials, "sets": [as_plain(item) for item in summary.sets],
+            "deltas": [as_plain(item) for item in summary.deltas],
+            "decomposition": [as_plain(item) for item in summary.decomposition]}
 
 
 def _check_request(project: Project, fmt: str, out: Path) -> None:
@@ -167,7 +185,7 @@ def _render_and_sign(disclosure: Disclosure, fmt: str, key: signing.SigningKey |
     if fmt == "xlsx":
         note = (f"detached CAdES signature in {signing.signature_path_for(out).name}" if key
                 else "not signed")
-        data = xlsx.render_workbook(disclosure, signature_note=note, progress=_span(progress, 0.4, 0.9))
+        data = xlsx.render_workbook(disclosure, signature_note=note, progress=sub_progress(progress, 0.4, 0.9))
     else:
         data = disclosure_json.render(disclosure, fmt)
     return data, signing.sign_detached(data, key) if key else None, disclosure.manifest
@@ -178,8 +196,8 @@ def _render_pdf(disclosure: Disclosure, key: signing.SigningKey | None, out: Pat
     """Render the PDF with the workbook and the manifest attached, then sign it if a key is given."""
     workbook_disclosure = disclosure.with_manifest(disclosure_manifest(disclosure, "xlsx"))
     workbook_name = out.with_suffix(".xlsx").name
-    workbook = xlsx.render_workbook(workbook_disclosure, signature_note=f"embedded in {out.name}, covered by its "
-                                                                         "signature", progress=_span(progress, 0.4, 0.7))
+    note = f"embedded in {out.name}, covered by its signature"
+    workbook = xlsx.render_workbook(workbook_disclosure, signature_note=note, progress=sub_progress(progress, 0.4, 0.7))
     attachments = [{"name": workbook_name, "sha256": hashlib.sha256(workbook).hexdigest(), "size_bytes": len(workbook),
                     "mime_type": pdf.XLSX_MIME}]
     disclosure = disclosure.with_manifest(disclosure_manifest(disclosure, "pdf", attachments))
@@ -190,12 +208,6 @@ def _render_pdf(disclosure: Disclosure, key: signing.SigningKey | None, out: Pat
         return buffer.getvalue(), None, disclosure.manifest
     reason = "Draft carbon disclosure" if disclosure.draft else "Carbon disclosure report"
     return signing.sign_pdf(writer, key, reason=reason), None, disclosure.manifest
-
-
-def _span(progress: Progress, start: float, end: float) -> Progress:
-    """Return a Progress whose updates move ``progress`` between ``start`` and ``end`` (and raise on its cancel)."""
-    return Progress(lambda fraction, message: progress.update(start + fraction * (end - start), message),
-                    operation=progress.operation)
 
 
 def _write_signature(out: Path, signature: bytes | None) -> None:

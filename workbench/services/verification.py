@@ -8,6 +8,8 @@ or an unreadable trusted certificate) and ProjectFileError for a project that ca
 With the project, the footprint is recomputed for every run and the inventory for the
 manifest's reporting period, under the manifest's assumption set, and each figure is compared
 with the report's; the audit log, the input files and the assumption values are checked too.
+The Monte Carlo uncertainty analysis and the comparison of assumption sets are repeated with
+the seed the manifest records and must give the same intervals.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.engine.footprint import NUMERIC_KEYS
-from workbench.engine.periods import parse_period
+from workbench.engine.periods import Period, parse_period
 from workbench.errors import NotFoundError, UsageError
 from workbench.project import audit, repo
 from workbench.project.store import Project
@@ -26,9 +28,11 @@ from workbench.reports import signing
 from workbench.reports.manifest import figures_close
 from workbench.services import assumptions as assumption_service
 from workbench.services.compute import FootprintModel, compute_footprint
-from workbench.services.inventory import InventoryModel, compute_inventory
+from workbench.services.inventory import compute_inventory
 from workbench.services.projects import open_existing
 from workbench.services.state import project_state_sha256
+from workbench.services.uncertainty import UncertaintyContext
+from workbench.services.verification_uncertainty import comparison_problems, uncertainty_problems
 from workbench.services.verification_files import inspect_json, inspect_pdf, inspect_xlsx
 
 log = logging.getLogger(__name__)
@@ -125,7 +129,12 @@ def _check_project(report: VerifyReport, manifest: dict | None, project_path: Pa
         set_problems, set_exists = _assumption_problems(project, manifest)
         problems += set_problems
         if set_exists:
-            problems += _figure_problems(project, manifest)
+            analysis = UncertaintyContext(project, FootprintModel(project))
+            problems += _figure_problems(project, manifest, analysis)
+            if "inventory" in manifest:
+                period = _recorded_period(manifest)
+                problems += _capped(uncertainty_problems(project, manifest, analysis, period))
+                problems += _capped(comparison_problems(project, manifest, analysis, period))
         state_now = project_state_sha256(project)
     finally:
         project.close()
@@ -169,9 +178,8 @@ def _assumption_problems(project: Project, manifest: dict) -> tuple[list[str], b
     return [f"assumption set '{set_name}' changed since export ({', '.join(changes) or 'values differ'})"], True
 
 
-def _figure_problems(project: Project, manifest: dict) -> list[str]:
-    model = FootprintModel(project)
-    outcome = compute_footprint(project, manifest["assumption_set"], model)
+def _figure_problems(project: Project, manifest: dict, analysis: UncertaintyContext) -> list[str]:
+    outcome = compute_footprint(project, manifest["assumption_set"], analysis.footprint)
     now = {run.run: run.as_dict() for run in outcome.result.runs}
     recorded = {run["run"]: run for run in manifest["figures"]["runs"]}
     problems = [f"run '{name}' is in the report but no longer in the project" for name in recorded if name not in now]
@@ -183,19 +191,29 @@ def _figure_problems(project: Project, manifest: dict) -> list[str]:
     differences += _differences("the footprint totals", manifest["figures"]["totals"], outcome.result.totals,
                                 NUMERIC_KEYS)
     if "inventory" in manifest:
-        differences += _inventory_differences(project, manifest, model)
-    if len(differences) > MAX_FIGURE_PROBLEMS:
-        extra = len(differences) - MAX_FIGURE_PROBLEMS
-        differences = differences[:MAX_FIGURE_PROBLEMS] + [f"{extra} more figures differ"]
-    return problems + differences
+        differences += _inventory_differences(project, manifest, analysis)
+    return problems + _capped(differences)
 
 
-def _inventory_differences(project: Project, manifest: dict, model: FootprintModel) -> list[str]:
-    inventory = manifest["inventory"]
+def _capped(differences: list[str]) -> list[str]:
+    """Keep the first MAX_FIGURE_PROBLEMS sentences and count the rest in one."""
+    if len(differences) <= MAX_FIGURE_PROBLEMS:
+        return differences
+    extra = len(differences) - MAX_FIGURE_PROBLEMS
+    return differences[:MAX_FIGURE_PROBLEMS] + [f"{extra} more figures differ"]
+
+
+def _recorded_period(manifest: dict) -> Period:
+    """Return the inventory's reporting period as the manifest records it."""
+    period = manifest["inventory"]["period"]
     # Date-times on both sides are exact bounds, so this is the recorded period whatever its label.
-    period = parse_period(f"{inventory['period']['start_utc']}/{inventory['period']['end_utc']}")
-    outcome = compute_inventory(project, manifest["assumption_set"], InventoryModel(project, model), period=period)
-    recorded = inventory["totals"]
+    return parse_period(f"{period['start_utc']}/{period['end_utc']}")
+
+
+def _inventory_differences(project: Project, manifest: dict, analysis: UncertaintyContext) -> list[str]:
+    outcome = compute_inventory(project, manifest["assumption_set"], analysis.inventory,
+                                period=_recorded_period(manifest))
+    recorded = manifest["inventory"]["totals"]
     return _differences("the inventory", recorded, outcome.result.totals, tuple(recorded))
 
 

@@ -133,6 +133,12 @@ def _json_figure_problems(document: dict, manifest: dict) -> list[str]:
             shown = document["inventory"].get("totals", {}).get(key)
             if not figures_close(shown, recorded):
                 problems.append(f"the document's inventory shows {key} = {shown}, the manifest {recorded}")
+    if "uncertainty" in document and isinstance(manifest.get("uncertainty"), dict):
+        shown = {figure.get("key"): figure for figure in document["uncertainty"].get("figures") or []}
+        for figure in manifest["uncertainty"].get("figures") or []:
+            other = shown.get(figure["key"], {})
+            if not all(figures_close(other.get(key), figure.get(key)) for key in ("value", "low", "high")):
+                problems.append(f"the document's uncertainty of {figure['key']} differs from the manifest's")
     for row in document.get("e1_6", []):
         key = E16_TOTALS.get(row.get("key"))
         if key and not figures_close(row.get("value"), manifest["inventory"]["totals"][key] / 1000.0):

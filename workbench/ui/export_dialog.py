@@ -1,7 +1,7 @@
 """The export dialog: output file, draft or final, and the PKCS#12 key that signs the report.
 
-A final report must be signed and must contain every required disclosure; the export service
-checks the disclosures and the dialog asks for the key. A draft may be exported unsigned.
+A final report must be signed and must contain every required disclosure. The export service
+checks the disclosures, and the dialog requires the key. A draft may be exported unsigned.
 """
 
 from __future__ import annotations
