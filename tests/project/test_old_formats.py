@@ -29,10 +29,11 @@ def test_format1_fixture_opens_and_computes(tmp_path):
         outcome = compute.compute_footprint(project)
 
     assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
-                        ("0004_gpu_hours_jobs_allocations",),
-                        ("0005_assumption_distributions",)]
+                        ("0004_gpu_hours_jobs_allocations",), ("0005_assumption_distributions",),
+                        ("0006_report_header_and_signoffs",)]
     assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
     assert {"gpu_hours", "jobs", "run_allocations"} <= tables
+    assert {"report_info", "signoffs"} <= tables
     assert not {"market_instruments", "scope1_records"} & tables
     run = outcome.result.runs[0]
     assert run.run == "glasses"
@@ -192,3 +193,41 @@ def test_format4_demo_fixture_upgrades_with_the_same_footprint(tmp_path):
 
     assert totals["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
     assert totals["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
+
+
+# format5.cwb is the demo project as format 5 wrote it (steps 0001 to 0005), with two distributions
+# set by the format 5 command line: baseline pue triangular 1.2 / 1.28 / 1.4, conservative
+# node_uplift uniform 1.3 to 1.7. The figures asserted below are what the format 5 workbench
+# computed from it, the Monte Carlo ones with 20,000 trials and the default seed.
+def test_format5_demo_fixture_upgrades_with_the_same_figures(tmp_path):
+    from workbench.services import distributions, report_info, signoffs, uncertainty
+
+    path = tmp_path / "format5.cwb"
+    shutil.copy(FIXTURES / "format5.cwb", path)
+
+    with projects.open_existing(path) as project:
+        recorded = project.conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+        chain_ok = audit.verify_chain(project.conn).ok
+        footprint = compute.compute_footprint(project).result.totals
+        totals = inventory.compute_inventory(project, period=compute.reporting_period("2025")).totals
+        stored = {key: item.distribution.as_dict() for key, item in distributions.snapshot(project).stored.items()}
+        conservative = distributions.snapshot(project, "conservative").stored["node_uplift"].distribution.as_dict()
+        outcome = uncertainty.analyze(project, trials=20_000)
+        header = report_info.read(project).values
+        stages = signoffs.signoff_status(project)
+
+    assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
+    assert recorded[-1] == (6, "0006_report_header_and_signoffs")
+    assert chain_ok is True
+    assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
+    assert footprint["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
+    assert totals["total_location_based_co2e_kg"] == pytest.approx(10607.115156428, rel=1e-12)
+    assert totals["total_market_based_co2e_kg"] == pytest.approx(10426.471562628001, rel=1e-12)
+    assert stored == {"pue": {"kind": "triangular", "low": 1.2, "mode": 1.28, "high": 1.4, "relative": False}}
+    assert conservative == {"kind": "uniform", "low": 1.3, "high": 1.7, "relative": False}
+    assert outcome.distributions_sha256 == "b9d693226165bfbd7f37d79038d1947b2c5730a2efea1f3d0108a54ace5a072f"
+    summary = outcome.monte_carlo.summaries["total_co2e_kg"]
+    assert summary.mean == pytest.approx(42.04077226639958, rel=1e-12)
+    assert (summary.low, summary.high) == pytest.approx((36.23059008010588, 48.652605012477736), rel=1e-12)
+    assert header == {}
+    assert stages == []

@@ -67,12 +67,18 @@ def _distributions(conn: sqlite3.Connection) -> None:
     _execute_script(conn, script)
 
 
+def _report_header_and_signoffs(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("migration_0006_disclosure.sql").read_text("utf-8")
+    _execute_script(conn, script)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_initial_schema", _initial_schema),
     Migration(2, "0002_ingest_libraries", _ingest_libraries),
     Migration(3, "0003_inventory_and_declared_runs", _inventory_and_declared_runs),
     Migration(4, "0004_gpu_hours_jobs_allocations", _gpu_attribution),
     Migration(5, "0005_assumption_distributions", _distributions),
+    Migration(6, "0006_report_header_and_signoffs", _report_header_and_signoffs),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -28,7 +28,7 @@ import numpy as np
 
 from workbench.progress import Progress, no_progress
 from workbench.project.store import Project
-from workbench.services import demo_inventory
+from workbench.services import demo_disclosure, demo_inventory
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +193,7 @@ def build_demo_project(path: str | Path, inputs: str | Path | None = None,
                            rationale="Demo: illustrative upstream and grid-loss factors, not published values")
         assumptions.change(project, "conservative", {"pue": 1.5, "node_uplift": 1.5}, base="baseline",
                            rationale="Demo: upper end of plausible PUE and node overhead")
+        demo_disclosure.complete(project, demo_inventory.CLOUD_SITE)
     progress.update(1.0, "demo project ready", force=True)
     log.info("built demo project %s", path)
     return project

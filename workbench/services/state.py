@@ -3,7 +3,10 @@
 The hash covers every data table: sources, rejected rows, sites, runs, devices, meters, hourly
 energy, assets, factors and assumption sets, including tables that later format versions add.
 It leaves out the audit log and the export records (they grow with every export, and the
-manifest records the audit log head separately), the project metadata and the migration history.
+manifest records the audit log head separately), the sign-offs (each records the hash of the
+state it approves, so it cannot be part of it), the project metadata and the migration history.
+The report header fields are included, so editing the boundary statement after an approval
+shows as a change since approval.
 Rows are hashed in the order of all their columns, so the hash does not depend on insertion
 order or on how SQLite stores the file. Binary values (the stored evidence files) enter as their
 SHA-256.
@@ -21,7 +24,7 @@ from workbench.project.store import Project
 
 log = logging.getLogger(__name__)
 
-EXCLUDED_TABLES = frozenset({"audit_log", "reports", "project_meta", "schema_migrations"})
+EXCLUDED_TABLES = frozenset({"audit_log", "reports", "signoffs", "project_meta", "schema_migrations"})
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
