@@ -15,7 +15,8 @@ import openpyxl
 import pytest
 
 from workbench.reports.keys import create_self_signed_p12
-from workbench.services import compute, entities, exports, imports, projects, verification
+from workbench.services import assumptions, compute, entities, exports, imports, projects, report_info, signoffs
+from workbench.services import verification
 
 PASSWORD = b"end-to-end secret"
 
@@ -62,14 +63,15 @@ def real_project(tmp_path_factory, samples):
                        "CN,2026-01-01,2026-12-31,560,test value for the end-to-end test\n"
                        "CN,2021-01-01,2024-12-31,600,test value for the end-to-end test\n")
     procurement = folder / "assets.csv"
-    procurement.write_text("item,category,quantity,acquired,embodied_co2e_kg_per_unit,lifetime_years\n"
-                           "GPU server,server,1,2025-01-10,2500,5\nH100 GPU,gpu,8,2025-01-10,150,5\n")
+    procurement.write_text("item,category,quantity,acquired,embodied_co2e_kg_per_unit,lifetime_years,embodied_source\n"
+                           "GPU server,server,1,2025-01-10,2500,5,vendor PCF\nH100 GPU,gpu,8,2025-01-10,150,5,BLOOM\n")
     gpu_logs = [samples / "nvidia_smi" / "xypp3__gpu_glasses__nvidia_smi.csv"]
     gpu_logs += sorted((samples / "nvidia_smi" / "extracted").glob("*__query_gpu.csv"))
     codecarbon_files = sorted((samples / "codecarbon").rglob("*.csv"))
 
     project = projects.new_project(folder / "real.cwb", "Real samples")
-    entities.configure_site(project, "lab", grid_zone="CN", timezone="UTC")
+    # PUE3: node energy is measured where the PUE measures IT energy, so no distribution losses are added.
+    entities.configure_site(project, "lab", grid_zone="CN", timezone="UTC", pue_category="PUE3")
     imports.import_file(project, factors, imports.ImportOptions(kind="factors"))
     imports.import_file(project, procurement, imports.ImportOptions(kind="procurement", site="lab"))
     for path in gpu_logs:
@@ -96,8 +98,25 @@ def test_energy_matches_independent_integration(real_project):
     assert runs["glasses"].operational_co2e_kg == pytest.approx(runs["glasses"].facility_energy_kwh * 0.581)
 
 
+def complete_disclosure(project) -> None:
+    """State the header fields, Scope 3 factors and sign-offs a final report of the lab needs."""
+    report_info.set_fields(project, {
+        "reporting_entity": "Sample Lab", "consolidation_approach": "operational_control", "reporting_period": "2025",
+        "operational_boundary": "the lab's GPU servers", "exclusions": "none", "run_boundary": "every run",
+        "scope3_exclusions": "categories 4 to 15 are not relevant to the lab", "base_year": "2025",
+        "recalculation_policy": "recalculate for changes above 5 %", "restatements": "none",
+        "grid_mix.CN": "0.65/0.05/0.30", "run_flop.glasses": "1e18", "run_flop.captures": "1e18",
+        "run_flop.tracked": "1e17", "run_hardware.tracked": "1 x GPU named in the CodeCarbon log",
+        "not_applicable.6": "no generators or refrigerant equipment at the lab"})
+    assumptions.change(project, "baseline", {"electricity_wtt_g_per_kwh": 50.0, "td_loss_rate": 0.05},
+                       rationale="end-to-end test values")
+    signoffs.record_signoff(project, "preparer", "E2E Preparer")
+    signoffs.record_signoff(project, "approver", "E2E Approver")
+
+
 def test_signed_exports_verify_and_detect_tampering(real_project):
     folder, project, expected = real_project
+    complete_disclosure(project)
     key = create_self_signed_p12(folder / "auditor.p12", PASSWORD, common_name="E2E Auditor")
     outcome = compute.compute_footprint(project)
 

@@ -29,6 +29,8 @@ def layer_of(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] != "workbench" or len(parts) < 2 or parts[1] in SHARED_LEAVES:
         return None
+    if parts[1].startswith("cli_"):
+        return "cli"  # cli_reports.py and other modules the command line is split into
     return parts[1]
 
 

@@ -96,3 +96,34 @@ def test_plan_bad_lever_is_a_usage_error(plan_path, capsys):
     code, _, err = run_cli(capsys, "plan", plan_path, "--lever", "time_shift:window_hours=-1")
     assert code == 2
     assert "must be at least 0" in err
+
+
+def test_export_with_plan_flags(plan_path, tmp_path, capsys):
+    assert run_cli(capsys, "plan", plan_path, "--lever", "time_shift:window_hours=2", "--trials", "200",
+                   "--rationale", "scheduler study", "--json")[0] == 0
+    out = tmp_path / "draft.json"
+    code, printed, _ = run_cli(capsys, "export", plan_path, "--format", "json", "--out", out, "--draft",
+                               "--with-plan", "--plan-trials", "300", "--seed", "11")
+    document = json.loads(out.read_text(encoding="utf-8"))
+    plain = tmp_path / "plain.json"
+    assert run_cli(capsys, "export", plan_path, "--format", "json", "--out", plain, "--draft")[0] == 0
+
+    assert code == 0
+    assert printed.startswith(f"Wrote {out}")
+    lever = document["avoided_emissions"]["levers"][0]
+    assert (document["avoided_emissions"]["trials"], document["avoided_emissions"]["seed"]) == (300, 11)
+    assert document["manifest"]["avoided_emissions"]["trials"] == 300
+    assert lever["kind"] == "time_shift"
+    # 10 kWh at 400 g/kWh moves to the 100 g/kWh hour.
+    assert lever["avoided_co2e_kg"] == pytest.approx(3.0)
+    assert document["footprint"]["totals"]["total_co2e_kg"] == pytest.approx(4.0)
+    assert "avoided_emissions" not in json.loads(plain.read_text(encoding="utf-8"))
+
+
+def test_export_with_plan_without_levers_fails(plan_path, tmp_path, capsys):
+    code, _, err = run_cli(capsys, "export", plan_path, "--format", "json", "--out", tmp_path / "x.json",
+                           "--draft", "--with-plan")
+
+    assert code == 2
+    assert "no levers are derived from assumption set 'baseline'" in err
+    assert not (tmp_path / "x.json").exists()

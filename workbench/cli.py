@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from workbench import __version__
+from workbench import __version__, cli_reports
 from workbench.errors import InputRejectedError, UsageError, WorkbenchError
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ IMPORT_KINDS = ("gpu-log", "codecarbon", "meter", "procurement", "factors", "gre
                 "hardware-library", "runs", "nvidia-smi-xml", "nvidia-smi-q", "dmon", "dcgm", "gpu-hours-parquet",
                 "carbontracker", "slurm", "auto")
 FACTOR_BASES = ("location", "residual_mix", "supplier", "marginal")
+EXPORT_FORMATS = ("xlsx", "pdf", "json", "esrs-json", "ai-act-json")
 
 
 def _print_json(value: Any) -> None:
@@ -480,18 +481,30 @@ def _read_password(path: str | None) -> bytes | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.errors import DisclosureIncompleteError
     from workbench.progress import Progress
     from workbench.services import exports, projects
 
     if args.sign and not args.password_file:
         raise UsageError("--sign needs --password-file with the key's password")
     with projects.open_existing(args.project) as project:
-        result = exports.export_report(
-            project, args.format, args.out, set_name=args.set, sign_key=args.sign,
-            password=_read_password(args.password_file), draft=args.draft,
-            progress=Progress(_progress_printer(True), operation="Export"), with_plan=args.with_plan)
+        try:
+            result = exports.export_report(
+                project, args.format, args.out, set_name=args.set, sign_key=args.sign,
+                password=_read_password(args.password_file), draft=args.draft, seed=args.seed,
+                progress=Progress(_progress_printer(True), operation="Export"), with_plan=args.with_plan,
+                plan_trials=args.plan_trials)
+        except DisclosureIncompleteError as exc:
+            print(f"error: a final report needs every required disclosure; {len(exc.items)} are missing:",
+                  file=sys.stderr)
+            for number, text, detail in exc.items:
+                print(f"  {number}. {text}: {detail}", file=sys.stderr)
+            print(f"  {exc.hint}", file=sys.stderr)
+            return exc.exit_code
     signed = f", signed by {result.signer}, signature {result.signature_path or 'embedded'}" if result.signer else ""
     print(f"Wrote {result.path} (SHA-256 {result.sha256}){signed}{' [DRAFT]' if result.draft else ''}")
+    for item in result.open_items:
+        print(f"  open item {item['id']}. {item['text']}: {item['detail']}")
     return EXIT_OK
 
 
@@ -508,6 +521,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
                  else ""))
         if report.signing_time:
             print(f"  signing time (claimed by the signer): {report.signing_time}")
+        if report.details.get("trust"):
+            print(f"  signer certificate: {report.details['trust']}")
+        project_state = report.details.get("project")
+        if project_state is not None and not project_state["state_unchanged"]:
+            print("  note: the project changed since export; the reported figures still follow from it"
+                  if report.numbers_ok else "  note: the project changed since export")
         print(f"  integrity: {'ok' if report.integrity_ok else 'FAILED'}; manifest: "
               f"{'ok' if report.manifest_ok else 'FAILED'}; figures against project: "
               f"{'not checked' if report.numbers_ok is None else ('ok' if report.numbers_ok else 'FAILED')}")
@@ -786,20 +805,31 @@ def build_parser() -> argparse.ArgumentParser:
     mod.add_argument("--source", help="the model card or paper, with its table")
     mod.set_defaults(handler=cmd_model)
 
-    exp = commands.add_parser("export", help="export a report as XLSX or PDF, optionally signed")
+    exp = commands.add_parser("export", help="export the disclosure as a workbook, PDF or JSON, optionally signed")
     exp.add_argument("project", metavar="PROJECT.cwb")
-    exp.add_argument("--format", required=True, choices=("xlsx", "pdf"))
+    exp.add_argument("--format", required=True, choices=EXPORT_FORMATS,
+                     help="xlsx (workbook with live formulas), pdf (report with the workbook and manifest attached), "
+                          "json (the whole disclosure), esrs-json (ESRS E1-5 and E1-6) or ai-act-json (training "
+                          "energy per model)")
     exp.add_argument("--out", required=True, metavar="FILE")
     exp.add_argument("--set", default="baseline", help="assumption set (default: baseline)")
     exp.add_argument("--sign", metavar="KEY.p12", help="PKCS#12 file with the signing key and certificate")
     exp.add_argument("--password-file", metavar="FILE", help="file whose first line is the key's password")
-    exp.add_argument("--draft", action="store_true", help="mark the report DRAFT on every page and sheet")
+    exp.add_argument("--draft", action="store_true", help="mark the report DRAFT on every page and sheet and list "
+                                                           "the missing required disclosures instead of failing")
+    exp.add_argument("--seed", type=int, default=20240601, metavar="S",
+                     help="seed of the Monte Carlo runs of the uncertainty analysis, the comparison of assumption "
+                          "sets and, with --with-plan, the reduction plan, recorded in the report so verify can "
+                          "repeat them (default: 20240601)")
     exp.add_argument("--with-plan", action="store_true",
-                     help="add an appendix of avoided emissions of the lever sets derived from --set (never "
-                          "deducted from any total)")
+                     help="add the avoided emissions of the lever sets derived from --set, shown apart and never "
+                          "deducted from any total")
+    exp.add_argument("--plan-trials", type=int, metavar="N",
+                     help="Monte Carlo trials per lever of --with-plan (default: 20,000)")
     exp.set_defaults(handler=cmd_export)
 
-    ver = commands.add_parser("verify", help="check a signed report's signature, manifest and figures")
+    ver = commands.add_parser("verify", help="check a signed report's signature, manifest and, with --project, "
+                                             "every figure of both views")
     ver.add_argument("file", metavar="FILE")
     ver.add_argument("--project", metavar="PROJECT.cwb", help="also check the figures against this project")
     ver.add_argument("--trust", metavar="CERT.pem", help="require the signer to chain to this certificate")
@@ -809,6 +839,8 @@ def build_parser() -> argparse.ArgumentParser:
     opn = commands.add_parser("open", help="open the desktop application")
     opn.add_argument("project", nargs="?", metavar="PROJECT.cwb")
     opn.set_defaults(handler=cmd_open)
+
+    cli_reports.add_commands(commands)
 
     dem = commands.add_parser("demo", help="write the demo project")
     dem.add_argument("project", metavar="PROJECT.cwb")

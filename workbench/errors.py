@@ -181,3 +181,15 @@ class FacilityOverheadError(UsageError):
         super().__init__(f"{what} is already facility-level energy (it includes cooling and power "
                          "distribution overhead), so PUE cannot be applied to it again",
                          hint="Pass facility-level energy without a PUE, or pass IT or node energy with the PUE.")
+
+
+class DisclosureIncompleteError(WorkbenchError):
+    """A final report lacks required disclosures; ``items`` lists (item number, text, what is missing)."""
+
+    exit_code = 5
+
+    def __init__(self, items: list[tuple[int, str, str]]) -> None:
+        self.items = items
+        listing = "; ".join(f"item {number} ({text}): {detail}" for number, text, detail in items)
+        super().__init__(f"a final report needs every required disclosure, and {len(items)} are missing: {listing}",
+                         hint="Add what is missing, or export a draft with --draft.")

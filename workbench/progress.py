@@ -56,3 +56,14 @@ class Progress:
 def no_progress(operation: str = "The operation") -> Progress:
     """Return a Progress that reports nowhere and is never cancelled."""
     return Progress(None, operation=operation)
+
+
+def sub_progress(progress: Progress | None, start: float, end: float) -> Progress | None:
+    """Return a Progress whose fractions move ``progress`` between ``start`` and ``end`` (None stays None).
+
+    Its updates raise OperationCancelled once ``progress`` is cancelled.
+    """
+    if progress is None:
+        return None
+    return Progress(lambda fraction, message: progress.update(start + fraction * (end - start), message),
+                    operation=progress.operation)

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from workbench.reports.keys import create_self_signed_p12
+from workbench.services import assumptions, entities, report_info, signoffs
 from workbench.services.imports import ImportOptions, import_file
 from workbench.services.projects import new_project, open_existing
 
@@ -57,15 +58,16 @@ def build_project(folder: Path, samples: Path):
     import_file(project, factors, ImportOptions(kind="factors"))
 
     procurement = folder / "procurement.csv"
-    procurement.write_text("item,category,quantity,acquired,embodied_co2e_kg_per_unit,lifetime_years\n"
-                           "HGX H100 server,server,2,2024-06-01,2500,5\n"
-                           "H100 80GB GPU,gpu,16,2024-06-01,150,5\n"
-                           f"Network switch,network,{FORMULA_RAW_VALUE},2024-06-01,300,6\n",
+    procurement.write_text("item,category,quantity,acquired,embodied_co2e_kg_per_unit,lifetime_years,embodied_source\n"
+                           "HGX H100 server,server,2,2024-06-01,2500,5,vendor PCF 2024\n"
+                           "H100 80GB GPU,gpu,16,2024-06-01,150,5,BLOOM paper estimate per GPU\n"
+                           f"Network switch,network,{FORMULA_RAW_VALUE},2024-06-01,300,6,vendor PCF\n",
                            encoding="utf-8")
     import_file(project, procurement, ImportOptions(kind="procurement", site=SITE))
 
     with project.transaction():
         project.conn.execute("UPDATE sites SET grid_zone = ? WHERE name = ?", (GRID_ZONE, SITE))
+    complete_disclosure(project)
     # Closing checkpoints the write-ahead log into the file, as when an auditor reopens a saved project.
     # NOTE: a project that was never closed cannot be opened a second time (by verify_file) yet,
     # because open_project reads the format version from the main file, which then has no schema.
@@ -73,12 +75,35 @@ def build_project(folder: Path, samples: Path):
     return open_existing(folder / "audit.cwb")
 
 
+def complete_disclosure(project) -> None:
+    """Give the project what a final export needs: header fields, Scope 3 factors and the sign-offs.
+
+    The site's PUE category is PUE3 (node energy measured where the PUE measures IT energy), so
+    facility energy stays GPU energy x uplift x PUE.
+    """
+    report_info.set_fields(project, {
+        "reporting_entity": "Glasses Lab Pte Ltd", "consolidation_approach": "operational-control",
+        "reporting_period": "2025", "timezone": "Asia/Singapore",
+        "operational_boundary": "GPU cluster sg-1 in a leased data hall under operational control",
+        "exclusions": "office electricity, below 1 % of the total", "run_boundary": "every run, final and experiments",
+        "scope3_exclusions": "categories 4 to 15: not relevant to a training cluster (no transport, no sold products)",
+        "base_year": "2025, the first reported year", "recalculation_policy": "recalculate when a change exceeds 5 %",
+        "restatements": "none", "preparer": "Pat Preparer", "approver": "Alex Approver",
+        f"grid_mix.{GRID_ZONE}": "0.95/0/0.05", "run_flop.glasses-8gpu": "1e18", f"run_flop.{FORMULA_RUN}": "2e17",
+        "not_applicable.6": "no generators or refrigerant equipment under operational control"})
+    assumptions.change(project, "baseline", {"electricity_wtt_g_per_kwh": 20.0, "td_loss_rate": 0.03},
+                       rationale="test: upstream and grid-loss factors")
+    entities.configure_site(project, SITE, pue_category="PUE3")
+    signoffs.record_signoff(project, "preparer", "Pat Preparer")
+    signoffs.record_signoff(project, "approver", "Alex Approver")
+
+
 @pytest.fixture(scope="session")
 def facts() -> SimpleNamespace:
     """The known inputs of the test project, for assertions."""
     return SimpleNamespace(site=SITE, grid_zone=GRID_ZONE, factor_g_per_kwh=FACTOR_G_PER_KWH,
                            formula_run=FORMULA_RUN, formula_raw_value=FORMULA_RAW_VALUE,
-                           sample_run="glasses-8gpu", gpu_energy_kwh=expected_gpu_energy_kwh(),
+                           sample_run="glasses-8gpu", gpu_energy_kwh=expected_gpu_energy_kwh(), log_hours=LOG_HOURS,
                            password=KEY_PASSWORD)
 
 

@@ -56,9 +56,11 @@ def test_manifest_missing_entries_fails(manifest):
 
 def test_state_hash_ignores_exports(audit_project, tmp_path):
     before = project_state_sha256(audit_project)
-    export_report(audit_project, "xlsx", tmp_path / "a.xlsx")
+    export_report(audit_project, "xlsx", tmp_path / "a.xlsx", draft=True)
     assert project_state_sha256(audit_project) == before
     assert "reports" not in data_tables(audit_project.conn)
+    assert "signoffs" not in data_tables(audit_project.conn)
+    assert "report_info" in data_tables(audit_project.conn)
     assert "audit_log" not in data_tables(audit_project.conn)
     assert "energy_hourly" in data_tables(audit_project.conn)
 

@@ -114,7 +114,7 @@ def test_removed_signature_file_fails(shared_project, signing_key, tmp_path, fac
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_unsigned_export_fails_as_not_signed(shared_project, tmp_path, fmt):
-    result = export_report(shared_project, fmt, tmp_path / f"plain.{fmt}")
+    result = export_report(shared_project, fmt, tmp_path / f"plain.{fmt}", draft=True)
     report = verify_file(result.path, project_path=shared_project.path)
 
     assert result.signature_path is None
@@ -205,3 +205,44 @@ def test_appended_bytes_fail(shared_project, signing_key, tmp_path, facts):
 
     assert report.ok is False
     assert "the last signature does not cover the whole file: bytes were added after signing" in report.problems
+
+
+def version1_workbook(manifest: dict, path) -> None:
+    """Write a workbook laid out as manifest version 1 wrote it: Summary, Runs and a hidden Manifest sheet."""
+    from openpyxl import Workbook
+
+    from workbench.reports.manifest import manifest_json
+    from workbench.reports.xlsx_summary import VERSION1_RUN_KEYS
+
+    workbook = Workbook()
+    workbook.active.title = "Summary"
+    runs = workbook.create_sheet("Runs")
+    runs.append(["Footprint per run"])
+    runs.append(list(VERSION1_RUN_KEYS))
+    for run in manifest["figures"]["runs"]:
+        runs.append([run.get(key) for key in VERSION1_RUN_KEYS])
+    sheet = workbook.create_sheet("Manifest")
+    sheet.append(["Export manifest"])
+    sheet.append(["Canonical JSON in parts; join column A from row 3 down, in order"])
+    sheet.append([manifest_json(manifest)])
+    sheet.sheet_state = "hidden"
+    workbook.save(path)
+
+
+def test_version1_workbook_still_verifies(shared_project, signing_key, tmp_path, facts):
+    from workbench.reports.manifest import REQUIRED_KEYS_V2
+    from workbench.reports.signing import load_signing_key, sign_detached
+    from workbench.services.exports import build_content
+
+    manifest = build_content(shared_project, "xlsx", "baseline", draft=False).manifest
+    version1 = {key: value for key, value in manifest.items() if key not in REQUIRED_KEYS_V2}
+    version1["manifest_version"] = 1
+    path = tmp_path / "old.xlsx"
+    version1_workbook(version1, path)
+    key = load_signing_key(signing_key, facts.password)
+    (tmp_path / "old.xlsx.p7s").write_bytes(sign_detached(path.read_bytes(), key))
+    report = verify_file(path, project_path=shared_project.path)
+
+    assert report.problems == []
+    assert report.ok is True
+    assert report.details["manifest"]["manifest_version"] == 1

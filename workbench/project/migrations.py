@@ -67,8 +67,13 @@ def _distributions(conn: sqlite3.Connection) -> None:
     _execute_script(conn, script)
 
 
+def _report_header_and_signoffs(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("migration_0006_disclosure.sql").read_text("utf-8")
+    _execute_script(conn, script)
+
+
 def _planner(conn: sqlite3.Connection) -> None:
-    script = resources.files("workbench.project").joinpath("migration_0006_planner.sql").read_text("utf-8")
+    script = resources.files("workbench.project").joinpath("migration_0007_planner.sql").read_text("utf-8")
     _execute_script(conn, script)
 
 
@@ -78,7 +83,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "0003_inventory_and_declared_runs", _inventory_and_declared_runs),
     Migration(4, "0004_gpu_hours_jobs_allocations", _gpu_attribution),
     Migration(5, "0005_assumption_distributions", _distributions),
-    Migration(6, "0006_reduction_planner", _planner),
+    Migration(6, "0006_report_header_and_signoffs", _report_header_and_signoffs),
+    Migration(7, "0007_reduction_planner", _planner),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -125,3 +125,157 @@ def _legend(names: list[str], x: float, y: float, font_name: str) -> Legend:
 
 def _short(name: str, limit: int = 22) -> str:
     return name if len(name) <= limit else name[:limit - 1] + "…"
+
+
+# -- bar and interval charts -------------------------------------------------------------------------
+
+SCOPE_COLORS = (colors.HexColor("#1f4e79"), colors.HexColor("#2e75b6"), colors.HexColor("#9dc3e6"),
+                colors.HexColor("#548235"), colors.HexColor("#a9d18e"), colors.HexColor("#c55a11"))
+# Runs beyond this count are summed into one "other runs" bar.
+MAX_RUN_BARS = 10
+
+
+def bar_chart(labels: list[str], values: list[float], *, width: float, height: float, unit: str,
+              font_name: str = "Helvetica") -> Drawing:
+    """Draw one horizontal bar per label (for example the scopes of an inventory), with the value beside it."""
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+
+    drawing = Drawing(width, height)
+    drawing.initialFontName = font_name
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 190, 30
+    chart.width, chart.height = width - 280, height - 45
+    chart.data = [list(reversed(values))]
+    chart.categoryAxis.categoryNames = [_short(label, 40) for label in reversed(labels)]
+    chart.categoryAxis.labels.fontName = font_name
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(values + [0.0]) * 1.05 or 1.0
+    chart.valueAxis.labels.fontName = font_name
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = "%.3g"
+    chart.bars[0].fillColor = SCOPE_COLORS[0]
+    chart.bars[0].strokeColor = None
+    chart.barLabelFormat = "%.4g"
+    chart.barLabels.fontName = font_name
+    chart.barLabels.fontSize = 7
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 3
+    drawing.add(chart)
+    drawing.add(String(chart.x + chart.width / 2, 4, unit, fontName=font_name, fontSize=8, textAnchor="middle"))
+    return drawing
+
+
+def stacked_runs_chart(runs: list[dict], *, width: float, height: float, font_name: str = "Helvetica") -> Drawing:
+    """Draw operational and embodied emissions of each run (kgCO2e) as stacked bars."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+
+    drawing = Drawing(width, height)
+    drawing.initialFontName = font_name
+    ranked = sorted(runs, key=lambda run: -run["total_co2e_kg"])
+    shown, rest = ranked[:MAX_RUN_BARS], ranked[MAX_RUN_BARS:]
+    names = [_short(run["run"], 16) for run in shown]
+    operational = [run["operational_co2e_kg"] for run in shown]
+    embodied = [run["embodied_co2e_kg"] for run in shown]
+    if rest:
+        names.append(f"{len(rest)} other runs")
+        operational.append(sum(run["operational_co2e_kg"] for run in rest))
+        embodied.append(sum(run["embodied_co2e_kg"] for run in rest))
+    chart = VerticalBarChart()
+    chart.x, chart.y = 50, 50
+    chart.width, chart.height = width - 170, height - 70
+    chart.data = [operational, embodied] if names else [[0.0], [0.0]]
+    chart.categoryAxis.categoryNames = names or ["no runs"]
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.labels.angle = 30
+    chart.categoryAxis.labels.boxAnchor = "ne"
+    for axis in (chart.categoryAxis, chart.valueAxis):
+        axis.labels.fontName = font_name
+        axis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labelTextFormat = "%.3g"
+    for index, color in enumerate((SCOPE_COLORS[1], SCOPE_COLORS[3])):
+        chart.bars[index].fillColor = color
+        chart.bars[index].strokeColor = None
+    drawing.add(chart)
+    drawing.add(String(chart.x, chart.y + chart.height + 8, "Emissions per run (kgCO2e)", fontName=font_name,
+                       fontSize=8))
+    legend = _legend(["operational, location-based", "embodied, amortized"], chart.x + chart.width + 10,
+                     chart.y + chart.height, font_name)
+    legend.colorNamePairs = [(SCOPE_COLORS[1], "operational"), (SCOPE_COLORS[3], "embodied")]
+    drawing.add(legend)
+    return drawing
+
+
+def interval_chart(figures: list[tuple[str, float, float, float]], *, width: float, height: float,
+                   font_name: str = "Helvetica") -> Drawing:
+    """Draw each figure's 95 % interval relative to its value: (label, value, low, high) in any unit."""
+    from reportlab.graphics.shapes import Line
+
+    drawing = Drawing(width, height)
+    drawing.initialFontName = font_name
+    usable = [(label, value, low, high) for label, value, low, high in figures if value]
+    if not usable:
+        drawing.add(String(width / 2, height / 2, "No uncertainty analysis", fontName=font_name, fontSize=10,
+                           textAnchor="middle"))
+        return drawing
+    spread = max(max(abs(low / value - 1), abs(high / value - 1)) for _, value, low, high in usable) * 100
+    limit = max(10.0, float(int(spread / 10.0) + 1) * 10.0)
+    left, right = 200.0, width - 20.0
+    step = (height - 40.0) / len(usable)
+
+    def x(percent: float) -> float:
+        return left + (percent + limit) / (2 * limit) * (right - left)
+
+    for tick in (-limit, -limit / 2, 0.0, limit / 2, limit):
+        drawing.add(Line(x(tick), 25, x(tick), height - 10, strokeColor=colors.HexColor("#D1D5DB"), strokeWidth=0.4))
+        drawing.add(String(x(tick), 14, f"{tick:+.0f} %", fontName=font_name, fontSize=7, textAnchor="middle"))
+    for index, (label, value, low, high) in enumerate(usable):
+        y = height - 20 - (index + 0.5) * step
+        drawing.add(String(left - 6, y - 3, _short(label, 44), fontName=font_name, fontSize=7, textAnchor="end"))
+        drawing.add(Line(x((low / value - 1) * 100), y, x((high / value - 1) * 100), y, strokeColor=SCOPE_COLORS[0],
+                         strokeWidth=2))
+        drawing.add(Line(x(0), y - 4, x(0), y + 4, strokeColor=colors.black, strokeWidth=1))
+    drawing.add(String((left + right) / 2, 2, "95 % interval relative to the reported value", fontName=font_name,
+                       fontSize=8, textAnchor="middle"))
+    return drawing
+
+
+def avoided_chart(levers: list[tuple[str, float, float, float]], *, width: float, height: float, unit: str,
+                  font_name: str = "Helvetica") -> Drawing:
+    """Draw one bar per lever, largest first, with its 95 % interval: (label, avoided, low, high) in ``unit``.
+
+    Bars start at zero, so a lever that would add emissions points left of the zero line.
+    """
+    from reportlab.graphics.shapes import Line, Rect
+
+    drawing = Drawing(width, height)
+    drawing.initialFontName = font_name
+    if not levers:
+        drawing.add(String(width / 2, height / 2, "No reduction levers", fontName=font_name, fontSize=10,
+                           textAnchor="middle"))
+        return drawing
+    low_end = min([0.0] + [min(value, low) for _, value, low, _ in levers])
+    high_end = max([0.0] + [max(value, high) for _, value, _, high in levers]) or 1.0
+    left, right = 200.0, width - 20.0
+    step = (height - 40.0) / len(levers)
+
+    def x(value: float) -> float:
+        return left + (value - low_end) / (high_end - low_end) * (right - left)
+
+    drawing.add(Line(x(0.0), 25, x(0.0), height - 10, strokeColor=colors.black, strokeWidth=0.6))
+    for tick in (low_end, (low_end + high_end) / 2, high_end):
+        drawing.add(String(x(tick), 14, f"{tick:.3g}", fontName=font_name, fontSize=7, textAnchor="middle"))
+    for index, (label, value, low, high) in enumerate(levers):
+        y = height - 20 - (index + 0.5) * step
+        bar = min(step * 0.6, 14.0)
+        drawing.add(String(left - 6, y - 3, _short(label, 44), fontName=font_name, fontSize=7, textAnchor="end"))
+        drawing.add(Rect(min(x(0.0), x(value)), y - bar / 2, abs(x(value) - x(0.0)), bar, fillColor=SCOPE_COLORS[3],
+                         strokeColor=None))
+        drawing.add(Line(x(low), y, x(high), y, strokeColor=colors.black, strokeWidth=0.8))
+        for end in (low, high):
+            drawing.add(Line(x(end), y - 3, x(end), y + 3, strokeColor=colors.black, strokeWidth=0.8))
+    drawing.add(String((left + right) / 2, 2, f"Avoided emissions with 95 % interval ({unit}); not deducted from "
+                       "any total", fontName=font_name, fontSize=8, textAnchor="middle"))
+    return drawing

@@ -1,10 +1,18 @@
 """The manifest every export carries: what was computed, from which inputs and project state.
 
 The manifest is a plain dict serialized as canonical JSON (sorted keys, no spaces, UTF-8). The
-PDF attaches it as ``manifest.json`` and the workbook stores it on a hidden sheet, so the
-signature over the file covers it. :func:`check_manifest` tests that a manifest read back from a
-file is complete and consistent with itself; comparing it with a project is the verification
-service's job.
+PDF attaches it as ``manifest.json``, the workbook stores it on a hidden sheet and the JSON
+formats embed it, so the signature over the file covers it. :func:`check_manifest` tests that a
+manifest read back from a file is complete and consistent with itself; comparing it with a
+project is the verification service's job.
+
+Version 2 adds the inventory's figures, the input-bundle and engine hashes, the report header,
+the sign-offs, the checklist and the uncertainty summary. Version 3 records the Monte Carlo
+uncertainty analysis (seed, each view's run and every figure's interval) and the comparison of
+assumption sets. Version 1 and 2 manifests are still read. A version 3 manifest of a report with
+the reduction plan also has ``avoided_emissions``: the plan's assumption set, seed, trials,
+periods and every lever with its parameters, set hashes and figures. A workbench that predates
+the entry ignores it, so it reads such a manifest but does not repeat the plan.
 """
 
 from __future__ import annotations
@@ -18,7 +26,8 @@ from typing import Any
 from workbench.engine.footprint import NUMERIC_KEYS
 from workbench.project.audit import canonical_json
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MANIFEST_FILE_NAME = "manifest.json"
 SOFTWARE_NAME = "carbon-workbench"
 RELATIVE_TOLERANCE = 1e-9
@@ -28,6 +37,16 @@ ABSOLUTE_TOLERANCE = 1e-12
 REQUIRED_KEYS = ("manifest_version", "software", "format", "project_name", "project_state_sha256",
                  "assumption_set", "assumption_set_sha256", "assumptions", "inputs", "audit_log_head",
                  "audit_log_entries", "figures", "exported_at", "draft")
+REQUIRED_KEYS_V2 = ("inventory", "input_bundle_sha256", "engine_sha256", "report_info", "signoffs", "checklist",
+                    "uncertainty")
+REQUIRED_KEYS_V3 = ("comparison",)
+# Inventory totals that must equal the sum of their parts: total -> parts.
+INVENTORY_SUMS = {
+    "scope3_co2e_kg": ("scope3_category_1_co2e_kg", "scope3_category_2_co2e_kg", "scope3_category_3_co2e_kg"),
+    "total_location_based_co2e_kg": ("scope1_co2e_kg", "scope2_location_co2e_kg", "scope3_co2e_kg"),
+    "total_market_based_co2e_kg": ("scope1_co2e_kg", "scope2_market_co2e_kg", "scope3_co2e_kg"),
+    "scope1_co2e_kg": ("scope1_combustion_co2e_kg", "scope1_fugitive_co2e_kg"),
+}
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -35,12 +54,14 @@ def build_manifest(*, software_version: str, report_format: str, project_name: s
                    project_state_sha256: str, assumption_set: str, assumption_set_sha256: str,
                    assumptions: dict[str, dict[str, Any]], inputs: list[dict[str, Any]],
                    audit_log_head: str, audit_log_entries: int, figures: dict[str, Any],
-                   exported_at: str, draft: bool) -> dict[str, Any]:
+                   exported_at: str, draft: bool, **version2: Any) -> dict[str, Any]:
     """Assemble a manifest.
 
     ``assumptions`` maps each key to its resolved value with unit, origin and rationale;
     ``inputs`` lists every source with id, file, kind and sha256; ``figures`` holds the
     footprint's ``view``, ``runs``, ``totals`` and ``warnings`` as the compute service returns them.
+    ``version2`` gives the entries of :data:`REQUIRED_KEYS_V2` (``inventory`` holds the view,
+    period and totals of the inventory).
     """
     manifest = {
         "manifest_version": MANIFEST_VERSION,
@@ -57,6 +78,7 @@ def build_manifest(*, software_version: str, report_format: str, project_name: s
         "figures": figures,
         "exported_at": exported_at,
         "draft": draft,
+        **version2,
     }
     # A round trip through JSON turns tuples into lists, so the dict returned equals the one read back.
     return json.loads(manifest_json(manifest))
@@ -96,12 +118,15 @@ def figures_close(a: Any, b: Any) -> bool:
 
 def check_manifest(manifest: dict[str, Any], expected_format: str) -> list[str]:
     """Return the problems that make ``manifest`` incomplete or inconsistent (empty if none)."""
-    missing = [key for key in REQUIRED_KEYS if key not in manifest]
+    version = manifest.get("manifest_version")
+    required = REQUIRED_KEYS + (REQUIRED_KEYS_V2 if version in (2, 3) else ()) + (REQUIRED_KEYS_V3 if version == 3
+                                                                                else ())
+    missing = [key for key in required if key not in manifest]
     if missing:
         return [f"the manifest lacks the entries {', '.join(missing)}"]
-    if manifest["manifest_version"] != MANIFEST_VERSION:
-        return [f"the manifest has version {manifest['manifest_version']!r}, but this workbench reads "
-                f"version {MANIFEST_VERSION}"]
+    if version not in READABLE_VERSIONS:
+        return [f"the manifest has version {version!r}, but this workbench reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))}"]
 
     problems = []
     if manifest["format"] != expected_format:
@@ -109,6 +134,59 @@ def check_manifest(manifest: dict[str, Any], expected_format: str) -> list[str]:
     problems.extend(_check_hashes(manifest))
     problems.extend(_check_assumptions(manifest))
     problems.extend(_check_figures(manifest.get("figures")))
+    if version in (2, 3):
+        problems.extend(_check_inventory(manifest["inventory"]))
+    if version == 3:
+        problems.extend(_check_uncertainty(manifest["uncertainty"]))
+    if "avoided_emissions" in manifest:
+        problems.extend(_check_avoided(manifest["avoided_emissions"]))
+    return problems
+
+
+def _check_avoided(avoided: Any) -> list[str]:
+    """Check that the plan entry has its seed, trials and levers, each with an ordered 95 % interval."""
+    if not isinstance(avoided, dict) or not isinstance(avoided.get("levers"), list) \
+            or not isinstance(avoided.get("seed"), int) or not isinstance(avoided.get("trials"), int):
+        return ["the manifest's avoided emissions lack their seed, trials or levers"]
+    problems = []
+    for lever in avoided["levers"]:
+        low, high = lever.get("low_co2e_kg"), lever.get("high_co2e_kg")
+        if low is None or high is None or not float(low) <= float(high):
+            problems.append(f"the manifest's 95 % interval of the avoided emissions of lever "
+                            f"'{lever.get('set_name')}' runs from {low} to {high}")
+    return problems
+
+
+def _check_uncertainty(uncertainty: Any) -> list[str]:
+    """Check that every interval of the manifest's uncertainty entry is ordered and has the recorded seed."""
+    if not isinstance(uncertainty, dict) or not isinstance(uncertainty.get("figures"), list):
+        return ["the manifest's uncertainty lacks its figures"]
+    problems = []
+    for figure in uncertainty["figures"]:
+        low, high = figure.get("low"), figure.get("high")
+        if low is not None and high is not None and not float(low) <= float(high):
+            problems.append(f"the manifest's 95 % interval of {figure.get('key')} runs from {low} down to {high}")
+    for run in uncertainty.get("simulations") or []:
+        if run.get("seed") != uncertainty.get("seed"):
+            problems.append(f"the manifest's {run.get('view')} Monte Carlo run has seed {run.get('seed')}, "
+                            f"not the recorded seed {uncertainty.get('seed')}")
+    return problems
+
+
+def _check_inventory(inventory: Any) -> list[str]:
+    totals = inventory.get("totals") if isinstance(inventory, dict) else None
+    if not isinstance(totals, dict):
+        return ["the manifest's inventory lacks its totals"]
+    problems = []
+    for total, parts in INVENTORY_SUMS.items():
+        try:
+            summed = math.fsum(float(totals[part]) for part in parts)
+            recorded = float(totals[total])
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"the manifest's inventory lacks {total} or one of its parts")
+            continue
+        if not figures_close(summed, recorded):
+            problems.append(f"the manifest's inventory {total} is {recorded}, but its parts add up to {summed}")
     return problems
 
 

@@ -11,7 +11,8 @@ the sum of its members'.
 
 The results are avoided emissions: :class:`PlanOutcome` has no totals, and its figures raise
 NettingError if added to one. The GUI reads :meth:`PlanOutcome.table` and
-:meth:`PlanOutcome.chart_data`; reports read :meth:`PlanOutcome.appendix`.
+:meth:`PlanOutcome.chart_data`; reports take the outcome into their disclosure model through
+:mod:`workbench.services.disclosure_plan`.
 """
 
 from __future__ import annotations
@@ -63,9 +64,12 @@ DEFAULT_RATIONALE = "what-if lever given to the reduction planner"
 def plan(project: Project, set_name: str = assumption_service.DEFAULT_SET, *,
          levers: Sequence[str | LeverSpec] | None = None, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
          period: Period | None = None, save: bool = True, rationale: str | None = None,
-         progress: Progress | None = None, context: UncertaintyContext | None = None) -> PlanOutcome:
+         progress: Progress | None = None, context: UncertaintyContext | None = None,
+         inventory_period: Period | None = None) -> PlanOutcome:
     """Compute the avoided emissions of ``levers`` (default: the lever sets derived from ``set_name``).
 
+    ``period`` limits the footprints (None: whole run windows). Procurement levers are measured on
+    the inventory of ``inventory_period``, else of ``period``, else of the year of the latest data.
     Lever texts are stored as lever sets derived from ``set_name`` unless ``save`` is False.
     Raises UsageError when there is no lever or a lever is invalid.
     """
@@ -80,7 +84,8 @@ def plan(project: Project, set_name: str = assumption_service.DEFAULT_SET, *,
         raise UsageError(f"no levers are derived from assumption set '{set_name}'",
                          hint="Give levers, for example --lever time_shift:window_hours=12 --lever "
                               "facility_efficiency:pue=1.15.")
-    planner = _Planner(project, set_name, context or UncertaintyContext(project), period, trials, seed)
+    planner = _Planner(project, set_name, context or UncertaintyContext(project), period, trials, seed,
+                       inventory_period)
     found = []
     for number, (name, spec, stored) in enumerate(chosen):
         progress.update(number / len(chosen), f"lever {name}")
@@ -142,8 +147,9 @@ class _Planner:
     """The current set's prepared models, shared by every lever of one plan."""
 
     def __init__(self, project: Project, set_name: str, context: UncertaintyContext, period: Period | None,
-                 trials: int, seed: int) -> None:
+                 trials: int, seed: int, inventory_period: Period | None = None) -> None:
         self.project, self.set_name, self.context, self.period = project, set_name, context, period
+        self._inventory_period = inventory_period
         self.trials, self.seed = trials, seed
         self.a = assumption_service.snapshot(project, set_name)
         self.distributions = distribution_service.snapshot(project, set_name)
@@ -160,7 +166,7 @@ class _Planner:
 
     @property
     def inventory_period(self) -> Period:
-        return self.period or self.context.inventory.default_period()
+        return self._inventory_period or self.period or self.context.inventory.default_period()
 
     def reference(self) -> dict[str, float]:
         reference = {"footprint_total_co2e_kg": self.current.totals[FOOTPRINT_OUTPUT]}

@@ -1,4 +1,4 @@
-"""The result of a reduction plan: ranked levers, chart data, JSON, and the report appendix as plain data.
+"""The result of a reduction plan: ranked levers, chart data and JSON.
 
 It has no totals: every figure in it is avoided emissions, reported beside the footprint and the
 inventory and never deducted from them.
@@ -58,12 +58,3 @@ class PlanOutcome:
             "narratives": self.narratives, "offsets_reported_separately": self.offsets, "notes": self.notes,
             "software": {"name": "carbon-workbench", "version": __version__},
         }
-
-    def appendix(self) -> dict[str, Any]:
-        """Return the report appendix as plain data (see :mod:`workbench.reports.planner_appendix`)."""
-        return {"title": "Avoided emissions: reduction levers (not deducted from any total)",
-                "assumption_set": self.assumption_set, "trials": self.trials, "seed": self.seed,
-                "reference": self.reference, "rows": self.table(), "narratives": self.narratives,
-                "offsets": self.offsets,
-                "notes": [planner_results.NOT_NETTED] + self.notes
-                + [f"{item.name}: {note}" for item in self.ranked() for note in item.notes]}

@@ -1,36 +1,45 @@
-"""Verifying an exported PDF or workbook: signature, manifest and, given the project, the figures.
+"""Verifying an exported report: signature, manifest and, given the project, every figure of both views.
 
 ``verify_file`` does not raise for a file that fails a check. Each failed check adds one
 sentence to ``VerifyReport.problems`` naming what changed, and ``ok`` is true only when there
 are none. It raises UsageError for a request it cannot start (a missing file, an unknown suffix
 or an unreadable trusted certificate) and ProjectFileError for a project that cannot be opened.
+
+With the project, the footprint is recomputed for every run and the inventory for the
+manifest's reporting period, under the manifest's assumption set, and each figure is compared
+with the report's; the audit log, the input files and the assumption values are checked too.
+The Monte Carlo uncertainty analysis, the comparison of assumption sets and, for a report with
+the reduction plan, the avoided emissions of every lever are repeated with the seed the manifest
+records and must give the same figures and intervals.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from pyhanko.pdf_utils.reader import PdfFileReader
-
 from workbench.engine.footprint import NUMERIC_KEYS
+from workbench.engine.periods import Period, parse_period
 from workbench.errors import NotFoundError, UsageError
 from workbench.project import audit, repo
 from workbench.project.store import Project
-from workbench.reports import pdf, signing, xlsx
-from workbench.reports.manifest import check_manifest, figures_close, parse_manifest
+from workbench.reports import signing
+from workbench.reports.manifest import figures_close
 from workbench.services import assumptions as assumption_service
-from workbench.services.compute import compute_footprint
+from workbench.services.compute import FootprintModel, compute_footprint
+from workbench.services.inventory import compute_inventory
 from workbench.services.projects import open_existing
 from workbench.services.state import project_state_sha256
+from workbench.services.uncertainty import UncertaintyContext
+from workbench.services.verification_plan import plan_problems
+from workbench.services.verification_uncertainty import comparison_problems, uncertainty_problems
+from workbench.services.verification_files import inspect_json, inspect_pdf, inspect_xlsx
 
 log = logging.getLogger(__name__)
 
-KINDS = {".pdf": "pdf", ".xlsx": "xlsx"}
+KINDS = {".pdf": "pdf", ".xlsx": "xlsx", ".json": "json"}
 # Beyond this many differing figures, the rest are counted in one sentence.
 MAX_FIGURE_PROBLEMS = 10
 
@@ -68,16 +77,18 @@ def verify_file(path: str | Path, *, project_path: str | Path | None = None,
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise UsageError(f"{path}: cannot tell what kind of export this is from its suffix",
-                         hint="Verify a .pdf or .xlsx file written by Carbon Workbench.")
+                         hint="Verify a .pdf, .xlsx or .json file written by Carbon Workbench.")
     if not path.is_file():
         raise UsageError(f"{path}: no such file", hint="Check the path.")
     trusted = signing.load_trusted_certificates(trust) if trust is not None else None
 
     data = path.read_bytes()
     if kind == "pdf":
-        check, manifest, manifest_problems = _inspect_pdf(data, trusted)
+        check, manifest, manifest_problems = inspect_pdf(data, trusted)
+    elif kind == "xlsx":
+        check, manifest, manifest_problems = inspect_xlsx(path, data, trusted)
     else:
-        check, manifest, manifest_problems = _inspect_xlsx(path, data, trusted)
+        check, manifest, manifest_problems = inspect_json(path, data, trusted)
 
     report = VerifyReport(
         ok=False, file=str(path), kind=kind, signed=check.signed, signer=check.signer,
@@ -96,77 +107,13 @@ def verify_file(path: str | Path, *, project_path: str | Path | None = None,
     return report
 
 
-# -- the file ------------------------------------------------------------------------------------
-
-def _inspect_pdf(data: bytes, trusted: list | None) -> tuple[signing.SignatureCheck, dict | None, list[str]]:
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-    except Exception as exc:  # noqa: BLE001 (pyHanko raises many types on damaged input)
-        log.info("PDF cannot be parsed", exc_info=True)
-        check = signing.SignatureCheck(signed=False, problems=[f"the PDF cannot be parsed: {exc}"])
-        return check, None, ["the manifest cannot be read because the PDF cannot be parsed"]
-    try:
-        check = signing.check_pdf_signatures(reader, trusted)
-    except Exception as exc:  # noqa: BLE001 (damaged input)
-        log.info("PDF signature check failed", exc_info=True)
-        check = signing.SignatureCheck(signed=True, problems=[f"the PDF's signature cannot be checked: {exc}"])
-    try:
-        manifest = pdf.read_manifest(reader)
-    except Exception as exc:  # noqa: BLE001 (damaged input)
-        log.info("PDF manifest cannot be read", exc_info=True)
-        return check, None, [f"the attached manifest cannot be read: {exc}"]
-    if manifest is None:
-        return check, None, ["the PDF has no attached manifest.json"]
-    return check, manifest, check_manifest(manifest, "pdf")
-
-
-def _inspect_xlsx(path: Path, data: bytes,
-                  trusted: list | None) -> tuple[signing.SignatureCheck, dict | None, list[str]]:
-    signature_path = signing.signature_path_for(path)
-    if not signature_path.is_file():
-        check = signing.SignatureCheck(signed=False, problems=[
-            f"not signed: no signature file {signature_path.name} beside the workbook"])
-    else:
-        try:
-            check = signing.check_detached_signature(data, signature_path.read_bytes(), trusted)
-        except Exception as exc:  # noqa: BLE001 (asn1crypto and pyHanko raise many types on damaged input)
-            log.info("detached signature check failed", exc_info=True)
-            check = signing.SignatureCheck(signed=True, problems=[
-                f"the signature file {signature_path.name} cannot be checked: {exc}"])
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True)
-        try:
-            manifest = parse_manifest(xlsx.read_manifest_text(workbook))
-            run_figures = xlsx.read_run_figures(workbook)
-        finally:
-            workbook.close()
-    except Exception as exc:  # noqa: BLE001 (openpyxl and zipfile raise many types on damaged input)
-        log.info("workbook manifest cannot be read", exc_info=True)
-        return check, None, [f"the workbook or its Manifest sheet cannot be read: {exc}"]
-    problems = check_manifest(manifest, "xlsx")
-    if not problems:
-        problems = _compare_sheet_with_manifest(run_figures, manifest["figures"]["runs"])
-    return check, manifest, problems
-
-
-def _compare_sheet_with_manifest(sheet_runs: list[dict], manifest_runs: list[dict]) -> list[str]:
-    if len(sheet_runs) != len(manifest_runs):
-        return [f"the Runs sheet lists {len(sheet_runs)} runs but the manifest {len(manifest_runs)}"]
-    problems = []
-    for sheet_run, recorded in zip(sheet_runs, manifest_runs):
-        for key in NUMERIC_KEYS:
-            if not figures_close(sheet_run.get(key), recorded.get(key)):
-                problems.append(f"the Runs sheet shows {key} = {sheet_run.get(key)} for run '{recorded.get('run')}', "
-                                f"but the manifest records {recorded.get(key)}")
-    return problems
-
-
 def _manifest_summary(manifest: dict) -> dict[str, Any]:
-    keys = ("project_name", "assumption_set", "assumption_set_sha256", "project_state_sha256", "exported_at",
-            "draft", "audit_log_entries", "audit_log_head")
+    keys = ("project_name", "format", "assumption_set", "assumption_set_sha256", "project_state_sha256",
+            "exported_at", "draft", "audit_log_entries", "audit_log_head", "input_bundle_sha256", "engine_sha256")
     summary = {key: manifest.get(key) for key in keys}
     summary["inputs"] = len(manifest.get("inputs") or [])
+    summary["manifest_version"] = manifest.get("manifest_version")
+    summary["open_items"] = [item["id"] for item in manifest.get("checklist") or [] if item.get("status") == "missing"]
     return summary
 
 
@@ -184,7 +131,13 @@ def _check_project(report: VerifyReport, manifest: dict | None, project_path: Pa
         set_problems, set_exists = _assumption_problems(project, manifest)
         problems += set_problems
         if set_exists:
-            problems += _figure_problems(project, manifest)
+            analysis = UncertaintyContext(project, FootprintModel(project))
+            problems += _figure_problems(project, manifest, analysis)
+            if "inventory" in manifest:
+                period = _recorded_period(manifest)
+                problems += _capped(uncertainty_problems(project, manifest, analysis, period))
+                problems += _capped(comparison_problems(project, manifest, analysis, period))
+                problems += _capped(plan_problems(project, manifest, analysis, period))
         state_now = project_state_sha256(project)
     finally:
         project.close()
@@ -228,8 +181,8 @@ def _assumption_problems(project: Project, manifest: dict) -> tuple[list[str], b
     return [f"assumption set '{set_name}' changed since export ({', '.join(changes) or 'values differ'})"], True
 
 
-def _figure_problems(project: Project, manifest: dict) -> list[str]:
-    outcome = compute_footprint(project, manifest["assumption_set"])
+def _figure_problems(project: Project, manifest: dict, analysis: UncertaintyContext) -> list[str]:
+    outcome = compute_footprint(project, manifest["assumption_set"], analysis.footprint)
     now = {run.run: run.as_dict() for run in outcome.result.runs}
     recorded = {run["run"]: run for run in manifest["figures"]["runs"]}
     problems = [f"run '{name}' is in the report but no longer in the project" for name in recorded if name not in now]
@@ -237,14 +190,36 @@ def _figure_problems(project: Project, manifest: dict) -> list[str]:
     differences = []
     for name, run in recorded.items():
         if name in now:
-            differences += _differences(f"run '{name}'", run, now[name])
-    differences += _differences("the totals", manifest["figures"]["totals"], outcome.result.totals)
-    if len(differences) > MAX_FIGURE_PROBLEMS:
-        extra = len(differences) - MAX_FIGURE_PROBLEMS
-        differences = differences[:MAX_FIGURE_PROBLEMS] + [f"{extra} more figures differ"]
-    return problems + differences
+            differences += _differences(f"run '{name}'", run, now[name], NUMERIC_KEYS)
+    differences += _differences("the footprint totals", manifest["figures"]["totals"], outcome.result.totals,
+                                NUMERIC_KEYS)
+    if "inventory" in manifest:
+        differences += _inventory_differences(project, manifest, analysis)
+    return problems + _capped(differences)
 
 
-def _differences(label: str, recorded: dict, now: dict) -> list[str]:
+def _capped(differences: list[str]) -> list[str]:
+    """Keep the first MAX_FIGURE_PROBLEMS sentences and count the rest in one."""
+    if len(differences) <= MAX_FIGURE_PROBLEMS:
+        return differences
+    extra = len(differences) - MAX_FIGURE_PROBLEMS
+    return differences[:MAX_FIGURE_PROBLEMS] + [f"{extra} more figures differ"]
+
+
+def _recorded_period(manifest: dict) -> Period:
+    """Return the inventory's reporting period as the manifest records it."""
+    period = manifest["inventory"]["period"]
+    # Date-times on both sides are exact bounds, so this is the recorded period whatever its label.
+    return parse_period(f"{period['start_utc']}/{period['end_utc']}")
+
+
+def _inventory_differences(project: Project, manifest: dict, analysis: UncertaintyContext) -> list[str]:
+    outcome = compute_inventory(project, manifest["assumption_set"], analysis.inventory,
+                                period=_recorded_period(manifest))
+    recorded = manifest["inventory"]["totals"]
+    return _differences("the inventory", recorded, outcome.result.totals, tuple(recorded))
+
+
+def _differences(label: str, recorded: dict, now: dict, keys: tuple[str, ...]) -> list[str]:
     return [f"{label}: {key} is {now.get(key)} when recomputed, but {recorded.get(key)} in the report"
-            for key in NUMERIC_KEYS if not figures_close(recorded.get(key), now.get(key))]
+            for key in keys if not figures_close(recorded.get(key), now.get(key))]

@@ -11,7 +11,7 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from workbench.errors import InputRejectedError, WorkbenchError
+from workbench.errors import DisclosureIncompleteError, InputRejectedError, WorkbenchError
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,12 @@ DETAIL_ROWS_SHOWN = 50
 
 def describe_error(error: BaseException) -> tuple[str, str]:
     """Return ``(message, details)`` for a dialog: the user-facing text and the longer detail."""
+    if isinstance(error, DisclosureIncompleteError):
+        message = (f"A final report needs every required disclosure, and {len(error.items)} are missing. "
+                   "Add them, or export a draft, which lists them on its cover.")
+        details = ["Missing required disclosures:"]
+        details += [f"{number}. {text}: {detail}" for number, text, detail in error.items]
+        return message, "\n".join(details)
     if isinstance(error, WorkbenchError):
         details = [error.message]
         if error.hint:

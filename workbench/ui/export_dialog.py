@@ -1,4 +1,8 @@
-"""The export dialog: output file, draft flag and an optional PKCS#12 signing key."""
+"""The export dialog: output file, draft or final, and the PKCS#12 key that signs the report.
+
+A final report must be signed and must contain every required disclosure. The export service
+checks the disclosures, and the dialog requires the key. A draft may be exported unsigned.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ class ExportRequest:
 
 
 class ExportDialog(QDialog):
-    """Asks where to write a report, whether it is a draft, and which key signs it."""
+    """Asks where to write a report, whether it is a draft, and which key signs it (required for a final report)."""
 
     def __init__(self, fmt: str, suggested: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,9 +36,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle(f"Export {fmt.upper()}")
         self.out_edit = QLineEdit(str(suggested))
         out_button = QPushButton("Browse...")
-        self.draft_check = QCheckBox("Draft (marked DRAFT on every page and sheet)")
+        self.draft_check = QCheckBox("Draft (marked DRAFT on every page and sheet; lists the missing disclosures)")
         self.key_edit = QLineEdit()
-        self.key_edit.setPlaceholderText("optional; leave empty for an unsigned report")
         key_button = QPushButton("Browse...")
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -55,10 +58,16 @@ class ExportDialog(QDialog):
         layout.addWidget(buttons)
         self.resize(600, 200)
 
+        self.draft_check.toggled.connect(self._show_key_requirement)
+        self._show_key_requirement(self.draft_check.isChecked())
         out_button.clicked.connect(self._choose_output)
         key_button.clicked.connect(self._choose_key)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+
+    def _show_key_requirement(self, draft: bool) -> None:
+        self.key_edit.setPlaceholderText("optional for a draft; leave empty for an unsigned draft" if draft
+                                         else "required: a final report is signed")
 
     def _choose_output(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(self, "Export to", self.out_edit.text(),
@@ -79,6 +88,8 @@ class ExportDialog(QDialog):
         if not Path(out).parent.is_dir():
             return f"The folder {Path(out).parent} does not exist."
         key = self.key_edit.text().strip()
+        if not key and not self.draft_check.isChecked():
+            return "A final report must be signed: choose a signing key, or tick Draft."
         if key and not Path(key).is_file():
             return f"The key file {key} does not exist."
         return ""

@@ -1,4 +1,4 @@
--- Format 6: the reduction planner. Times are ISO 8601 UTC text.
+-- Format 7: the reduction planner. Times are ISO 8601 UTC text.
 
 -- A lever is a what-if assumption set: the set (whose parent is the set it was derived from)
 -- plus the lever's kind and parameters as JSON. Its avoided emissions are computed, never stored.
