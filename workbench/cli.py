@@ -406,6 +406,48 @@ def _print_comparison(data: dict) -> None:
             print(f"  {share['factor']:<32}{share['shapley'][main]:>16,.6g}")
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from workbench.progress import Progress
+    from workbench.services import compute, planner, planner_store, projects
+
+    period = compute.reporting_period(args.period)
+    writes = not args.no_save or bool(args.narrative) or bool(args.mark_reuse)
+    with projects.open_existing(args.project, read_only=not writes) as project:
+        for item in args.narrative or ():
+            topic, equals, text = item.partition("=")
+            if not equals:
+                raise UsageError(f"'{item}' is not TOPIC=TEXT", hint="Write for example hardware_end_of_life=Resold.")
+            planner_store.set_narrative(project, topic.strip(), text.strip())
+        for item in args.mark_reuse or ():
+            run, arguments = planner_store.parse_reuse(item)
+            planner_store.mark_reuse(project, run, **arguments)
+        outcome = planner.plan(
+            project, args.set, levers=args.lever, trials=args.trials, seed=args.seed, period=period,
+            save=not args.no_save, rationale=args.rationale,
+            progress=Progress(_progress_printer(not args.json), operation="Reduction plan"))
+        data = outcome.as_json()
+    if args.json:
+        _print_json(data)
+    else:
+        _print_plan(data)
+    return EXIT_OK
+
+
+def _print_plan(data: dict) -> None:
+    print(f"Project '{data['project']}', assumption set '{data['assumption_set']}': avoided emissions by lever, "
+          f"{data['monte_carlo']['trials']:,} trials with common random numbers, seed {data['monte_carlo']['seed']}")
+    print(f"{'#':>2}  {'avoided tCO2e':>14}{'95 % interval':>26}{'share':>9}  {'view':<10}lever")
+    for row in data["ranked"]:
+        share = "" if row["share_of_reference"] is None else f"{row['share_of_reference']:.1%}"
+        interval = f"[{row['low_tco2e']:,.4g}, {row['high_tco2e']:,.4g}]"
+        print(f"{row['rank']:>2}  {row['avoided_tco2e']:>14,.4g}{interval:>26}{share:>9}  {row['view']:<10}"
+              f"{row['lever']}")
+    for item in data["offsets_reported_separately"]:
+        print(f"offset held (reported separately, never netted): {item['instrument_id']} "
+              f"{item['credit_co2e_kg'] or 0:,.6g} kgCO2e")
+    print(f"note: {data['note']}")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from workbench.services import validation
 
@@ -450,7 +492,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             result = exports.export_report(
                 project, args.format, args.out, set_name=args.set, sign_key=args.sign,
                 password=_read_password(args.password_file), draft=args.draft, seed=args.seed,
-                progress=Progress(_progress_printer(True), operation="Export"))
+                progress=Progress(_progress_printer(True), operation="Export"), with_plan=args.with_plan,
+                plan_trials=args.plan_trials)
         except DisclosureIncompleteError as exc:
             print(f"error: a final report needs every required disclosure; {len(exc.items)} are missing:",
                   file=sys.stderr)
@@ -720,6 +763,33 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--json", action="store_true", help="print one JSON object")
     cmp.set_defaults(handler=cmd_compare)
 
+    pln = commands.add_parser("plan", help="rank reduction levers by the emissions they would avoid, with 95 % "
+                                           "intervals from common random numbers (never deducted from totals)")
+    pln.add_argument("project", metavar="PROJECT.cwb")
+    pln.add_argument("--set", default="baseline", help="current assumption set the levers derive from "
+                                                       "(default: baseline)")
+    pln.add_argument("--lever", action="append", metavar="SPEC",
+                     help="a lever as KIND[:KEY=VALUE,...] or the name of a stored lever set (repeatable); kinds: "
+                          "time_shift, relocation, procurement, facility_efficiency, accelerator, reuse, experiments, "
+                          "combination (of=A+B). Default: every lever set derived from --set")
+    pln.add_argument("--trials", type=int, default=20_000, metavar="N",
+                     help="Monte Carlo trials per lever (default: 20,000)")
+    pln.add_argument("--seed", type=int, default=20240601, metavar="S", help="generator seed (default: 20240601)")
+    pln.add_argument("--period", help="limit footprints to a period (UTC, as for compute); the inventory of "
+                                      "procurement levers uses it too, else the year of the latest data")
+    pln.add_argument("--rationale", help="why the levers given with --lever are considered (stored with them)")
+    pln.add_argument("--no-save", action="store_true",
+                     help="do not store the levers given with --lever as lever sets (opens the project read-only)")
+    pln.add_argument("--narrative", action="append", metavar="TOPIC=TEXT",
+                     help="store a narrative printed beside the results: method_limits, relocation_effects, "
+                          "hardware_end_of_life or offsets_and_credits (an empty TEXT removes it)")
+    pln.add_argument("--mark-reuse", action="append", metavar="RUN:KEY=VALUE,...",
+                     help="record that RUN was fine_tuned, distilled or retrained, with the declared cost of the "
+                          "alternative, e.g. 'sft:relation=fine_tuned,base_model=base,energy_kwh=900,"
+                          "power_basis=facility,source=model card'")
+    pln.add_argument("--json", action="store_true", help="print one JSON object")
+    pln.set_defaults(handler=cmd_plan)
+
     val = commands.add_parser("validate", help="recompute the worked examples and published footprints and "
                                                "compare them with their expected values")
     val.add_argument("--case", action="append", metavar="ID", help="run only this case, e.g. WE1 (repeatable)")
@@ -748,8 +818,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--draft", action="store_true", help="mark the report DRAFT on every page and sheet and list "
                                                            "the missing required disclosures instead of failing")
     exp.add_argument("--seed", type=int, default=20240601, metavar="S",
-                     help="seed of the Monte Carlo runs of the uncertainty analysis and the comparison of assumption "
-                          "sets, recorded in the report so verify can repeat them (default: 20240601)")
+                     help="seed of the Monte Carlo runs of the uncertainty analysis, the comparison of assumption "
+                          "sets and, with --with-plan, the reduction plan, recorded in the report so verify can "
+                          "repeat them (default: 20240601)")
+    exp.add_argument("--with-plan", action="store_true",
+                     help="add the avoided emissions of the lever sets derived from --set, shown apart and never "
+                          "deducted from any total")
+    exp.add_argument("--plan-trials", type=int, metavar="N",
+                     help="Monte Carlo trials per lever of --with-plan (default: 20,000)")
     exp.set_defaults(handler=cmd_export)
 
     ver = commands.add_parser("verify", help="check a signed report's signature, manifest and, with --project, "

@@ -161,6 +161,19 @@ class CrossViewError(UsageError):
                               "compare the two side by side.")
 
 
+class NettingError(UsageError):
+    """Avoided emissions were about to be added to or subtracted from an emissions total.
+
+    Avoided emissions are estimates of what a change would save; the GHG Protocol and SCI report
+    them beside the inventory and the footprint, never netted against them.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(f"cannot add or subtract avoided emissions ({what}) and an emissions total",
+                         hint="Report avoided emissions beside the totals; they are never deducted from them.")
+
+
 class FacilityOverheadError(UsageError):
     """PUE was requested for energy that already includes the facility overhead."""
 

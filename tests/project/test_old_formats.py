@@ -30,10 +30,11 @@ def test_format1_fixture_opens_and_computes(tmp_path):
 
     assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
                         ("0004_gpu_hours_jobs_allocations",), ("0005_assumption_distributions",),
-                        ("0006_report_header_and_signoffs",)]
+                        ("0006_report_header_and_signoffs",), ("0007_reduction_planner",)]
     assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
     assert {"gpu_hours", "jobs", "run_allocations"} <= tables
     assert {"report_info", "signoffs"} <= tables
+    assert {"planner_levers", "run_reuse", "planner_narratives"} <= tables
     assert not {"market_instruments", "scope1_records"} & tables
     run = outcome.result.runs[0]
     assert run.run == "glasses"
@@ -217,7 +218,8 @@ def test_format5_demo_fixture_upgrades_with_the_same_figures(tmp_path):
         stages = signoffs.signoff_status(project)
 
     assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
-    assert recorded[-1] == (6, "0006_report_header_and_signoffs")
+    assert recorded[5] == (6, "0006_report_header_and_signoffs")
+    assert recorded[-1] == (7, "0007_reduction_planner")
     assert chain_ok is True
     assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
     assert footprint["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
@@ -231,3 +233,52 @@ def test_format5_demo_fixture_upgrades_with_the_same_figures(tmp_path):
     assert (summary.low, summary.high) == pytest.approx((36.23059008010588, 48.652605012477736), rel=1e-12)
     assert header == {}
     assert stages == []
+
+
+# format6.cwb is the demo project as format 6 wrote it (steps 0001 to 0006): report header and the
+# three sign-offs, recorded last, approving state ee1008a8.... The figures below are what the
+# format 6 workbench computed from it.
+def test_format6_demo_fixture_keeps_its_signoffs(tmp_path):
+    from workbench.services import planner_store, signoffs
+    from workbench.services.state import project_state_sha256
+
+    path = tmp_path / "format6.cwb"
+    shutil.copy(FIXTURES / "format6.cwb", path)
+
+    with projects.open_existing(path) as project:
+        recorded = project.conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+        chain_ok = audit.verify_chain(project.conn).ok
+        state = project_state_sha256(project)
+        stages = [(line.stage, line.current) for line in signoffs.signoff_status(project)]
+        footprint = compute.compute_footprint(project).result.totals
+        totals = inventory.compute_inventory(project, period=compute.reporting_period("2025")).totals
+        planner_store.set_narrative(project, "method_limits", "Added after the upgrade.")
+        after_change = [(line.stage, line.current) for line in signoffs.signoff_status(project)]
+
+    assert recorded[-1] == (7, "0007_reduction_planner")
+    assert chain_ok is True
+    # The empty planner tables do not enter the state hash, so the upgrade leaves the approvals current.
+    assert state == "ee1008a8dd0e7cc00c07053cacde7dd1cd47d730b0a815111634098f822c2ff0"
+    assert stages == [("preparer", True), ("reviewer", True), ("approver", True)]
+    assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
+    assert totals["total_location_based_co2e_kg"] == pytest.approx(10607.115156428, rel=1e-12)
+    assert totals["total_market_based_co2e_kg"] == pytest.approx(10426.471562628001, rel=1e-12)
+    # A narrative is project data: once stored, the approvals no longer match.
+    assert after_change == [("preparer", False), ("reviewer", False), ("approver", False)]
+
+
+def test_planner_branch_development_file_rejected(tmp_path):
+    """A file whose step 6 is the planner schema of a development build must not get the disclosure step."""
+    path = tmp_path / "planner-dev.cwb"
+    projects.new_project(path, "planner dev build").close()
+    raw = sqlite3.connect(path)
+    raw.execute("DELETE FROM schema_migrations WHERE version > 6")
+    raw.execute("UPDATE schema_migrations SET name = '0006_reduction_planner' WHERE version = 6")
+    raw.execute("PRAGMA user_version = 6")
+    raw.commit()
+    raw.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    with pytest.raises(ProjectFileError, match="records schema step 6 as '0006_reduction_planner'"):
+        projects.open_existing(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

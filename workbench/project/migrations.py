@@ -72,6 +72,11 @@ def _report_header_and_signoffs(conn: sqlite3.Connection) -> None:
     _execute_script(conn, script)
 
 
+def _planner(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("migration_0007_planner.sql").read_text("utf-8")
+    _execute_script(conn, script)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_initial_schema", _initial_schema),
     Migration(2, "0002_ingest_libraries", _ingest_libraries),
@@ -79,6 +84,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "0004_gpu_hours_jobs_allocations", _gpu_attribution),
     Migration(5, "0005_assumption_distributions", _distributions),
     Migration(6, "0006_report_header_and_signoffs", _report_header_and_signoffs),
+    Migration(7, "0007_reduction_planner", _planner),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -240,3 +240,42 @@ def interval_chart(figures: list[tuple[str, float, float, float]], *, width: flo
     drawing.add(String((left + right) / 2, 2, "95 % interval relative to the reported value", fontName=font_name,
                        fontSize=8, textAnchor="middle"))
     return drawing
+
+
+def avoided_chart(levers: list[tuple[str, float, float, float]], *, width: float, height: float, unit: str,
+                  font_name: str = "Helvetica") -> Drawing:
+    """Draw one bar per lever, largest first, with its 95 % interval: (label, avoided, low, high) in ``unit``.
+
+    Bars start at zero, so a lever that would add emissions points left of the zero line.
+    """
+    from reportlab.graphics.shapes import Line, Rect
+
+    drawing = Drawing(width, height)
+    drawing.initialFontName = font_name
+    if not levers:
+        drawing.add(String(width / 2, height / 2, "No reduction levers", fontName=font_name, fontSize=10,
+                           textAnchor="middle"))
+        return drawing
+    low_end = min([0.0] + [min(value, low) for _, value, low, _ in levers])
+    high_end = max([0.0] + [max(value, high) for _, value, _, high in levers]) or 1.0
+    left, right = 200.0, width - 20.0
+    step = (height - 40.0) / len(levers)
+
+    def x(value: float) -> float:
+        return left + (value - low_end) / (high_end - low_end) * (right - left)
+
+    drawing.add(Line(x(0.0), 25, x(0.0), height - 10, strokeColor=colors.black, strokeWidth=0.6))
+    for tick in (low_end, (low_end + high_end) / 2, high_end):
+        drawing.add(String(x(tick), 14, f"{tick:.3g}", fontName=font_name, fontSize=7, textAnchor="middle"))
+    for index, (label, value, low, high) in enumerate(levers):
+        y = height - 20 - (index + 0.5) * step
+        bar = min(step * 0.6, 14.0)
+        drawing.add(String(left - 6, y - 3, _short(label, 44), fontName=font_name, fontSize=7, textAnchor="end"))
+        drawing.add(Rect(min(x(0.0), x(value)), y - bar / 2, abs(x(value) - x(0.0)), bar, fillColor=SCOPE_COLORS[3],
+                         strokeColor=None))
+        drawing.add(Line(x(low), y, x(high), y, strokeColor=colors.black, strokeWidth=0.8))
+        for end in (low, high):
+            drawing.add(Line(x(end), y - 3, x(end), y + 3, strokeColor=colors.black, strokeWidth=0.8))
+    drawing.add(String((left + right) / 2, 2, f"Avoided emissions with 95 % interval ({unit}); not deducted from "
+                       "any total", fontName=font_name, fontSize=8, textAnchor="middle"))
+    return drawing

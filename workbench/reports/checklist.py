@@ -110,8 +110,12 @@ def _scope3(disclosure: Disclosure) -> tuple[str, str]:
 
 def _gross(disclosure: Disclosure) -> tuple[str, str]:
     offsets = disclosure.inventory["offsets_reported_separately"]
-    return PRESENT, (f"totals are gross; {len(offsets)} offset(s) listed separately, never netted; avoided emissions "
-                     "are not part of any total")
+    if disclosure.avoided is None:
+        avoided = "avoided emissions are not part of any total"
+    else:
+        avoided = (f"avoided emissions of {len(disclosure.avoided.levers)} reduction lever(s) shown separately in "
+                   f"'{d.AVOIDED}', not part of any total")
+    return PRESENT, f"totals are gross; {len(offsets)} offset(s) listed separately, never netted; {avoided}"
 
 
 def _biogenic(disclosure: Disclosure) -> tuple[str, str]:
@@ -330,6 +334,8 @@ def evaluate(disclosure: Disclosure) -> tuple[ChecklistItem, ...]:
         if status == MISSING and number in STATED_NOT_APPLICABLE and disclosure.header.info.get(
                 f"not_applicable.{number}"):
             status, detail = NOT_APPLICABLE, disclosure.header.info[f"not_applicable.{number}"]
+        if number == 9 and disclosure.avoided is not None:
+            shown_in += (d.AVOIDED,)
         items.append(ChecklistItem(number, SECTIONS[section], text, status, detail,
                                    shown_in if status != MISSING else ()))
     return tuple(items)

@@ -7,7 +7,10 @@ and model) are kept in separate sections and never added together.
 
 Uncertainty and the comparison of assumption sets enter as :class:`UncertaintySummary` and
 :class:`ComparisonSummary`, which ``workbench.services.disclosure_uncertainty`` and
-``workbench.services.disclosure_comparison`` fill from the Monte Carlo analysis.
+``workbench.services.disclosure_comparison`` fill from the Monte Carlo analysis. When a report
+includes the reduction planner's results, ``workbench.services.disclosure_plan`` fills
+:class:`AvoidedEmissionsSection`: avoided emissions, shown apart from every total and never
+netted against one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ ASSUMPTIONS, UNCERTAINTY, COMPARISON, QUALITY = "Assumptions", "Uncertainty", "C
 SOURCES, REJECTED, AUDIT, METHODOLOGY = "Sources and evidence", "Rejected rows", "Audit log", "Methodology"
 CHECKLIST, ESRS_E15, ESRS_E16, AI_ACT = "Checklist", "ESRS E1-5", "ESRS E1-6", "AI Act training energy"
 ENGINE_CHECK, MANIFEST = "Engine check", "Manifest"
+AVOIDED = "Avoided emissions"
+# The totals avoided emissions are set beside, by the key of AvoidedEmissionsSection.reference.
+REFERENCE_LABELS = {"footprint_total_co2e_kg": "Footprint total of the runs",
+                    "inventory_total_market_based_co2e_kg": "Inventory total, market-based Scope 2",
+                    "inventory_total_location_based_co2e_kg": "Inventory total, location-based Scope 2"}
 # Data-quality ranking by the 95 % half-width in percent: up to 5 % High, 15 % Good, 30 % Fair, beyond
 # that Poor. NOTE: the bands follow the GHG Protocol's uncertainty guidance as recalled, not checked
 # against the published text.
@@ -306,6 +314,75 @@ class ComparisonSummary:
 
 
 @dataclass(frozen=True)
+class AvoidedLever:
+    """One reduction lever's avoided emissions (without the lever minus with it), ranked by ``avoided_co2e_kg``.
+
+    ``avoided_co2e_kg`` is the engine's exact difference. ``mean``, ``low`` and ``high`` are the
+    Monte Carlo mean and 95 % interval with common random numbers. ``probability_saves`` is the
+    share of trials in which the lever lowers the figure. ``reference_output`` names the total the
+    lever is measured on (the footprint total, or the market-based inventory total for clean
+    procurement), and ``share_of_reference`` is the avoided emissions over that total. The
+    ``marginal_*`` figures value the same change with marginal intensities, where a marginal
+    series covers it. ``assumption_set_sha256`` and ``distributions_sha256`` hash the lever set's
+    values and distributions, so verification can name a lever set that changed.
+    """
+
+    rank: int
+    set_name: str
+    kind: str
+    label: str
+    view: str
+    parent_set: str | None
+    parameters: dict[str, Any]
+    reference_output: str
+    reference_co2e_kg: float
+    avoided_co2e_kg: float
+    mean_co2e_kg: float
+    low_co2e_kg: float
+    high_co2e_kg: float
+    probability_saves: float
+    share_of_reference: float | None
+    marginal_co2e_kg: float | None = None
+    marginal_low_co2e_kg: float | None = None
+    marginal_high_co2e_kg: float | None = None
+    depends_on: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    assumption_set_sha256: str = ""
+    distributions_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A statement stored with the project and printed beside the avoided emissions."""
+
+    topic: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AvoidedEmissionsSection:
+    """Avoided emissions of the reduction planner's levers (METHODOLOGY item 9: shown apart, never netted).
+
+    No figure of this section enters any total of the report. ``seed`` and ``trials`` are those of
+    the Monte Carlo run of each lever. ``period`` limits the footprints (None: whole run windows).
+    ``inventory_period`` is the period of the procurement levers' inventory, None when no lever is
+    measured on the inventory. Both periods have ``label``, ``start_utc`` and ``end_utc``.
+    """
+
+    assumption_set: str
+    method: str
+    seed: int
+    trials: int
+    period: dict[str, Any] | None
+    inventory_period: dict[str, Any] | None
+    reference: dict[str, float]
+    levers: tuple[AvoidedLever, ...]
+    narratives: tuple[Narrative, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Evidence:
     """The hashes that tie a report to its inputs, state, assumption set and software."""
 
@@ -325,7 +402,7 @@ class Disclosure:
     ``ComputeOutcome.as_json`` and ``InventoryOutcome.as_json``). ``energy_rows`` has one row per
     run and UTC hour with the energy chain's inputs; ``site_rows`` one row per site and UTC hour
     of the reporting period; ``embodied_rows`` one row per run and asset it draws on. The other
-    tables are lists of records.
+    tables are lists of records. ``avoided`` is None unless the report includes the reduction plan.
     """
 
     header: Header
@@ -354,6 +431,7 @@ class Disclosure:
     signed: bool = False
     checklist: tuple[ChecklistItem, ...] = ()
     manifest: dict[str, Any] = field(default_factory=dict)
+    avoided: AvoidedEmissionsSection | None = None
 
     @property
     def title(self) -> str:

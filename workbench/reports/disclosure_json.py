@@ -3,6 +3,8 @@
 Each document is one JSON object with ``document`` naming its kind and ``manifest`` holding the
 export manifest, written with sorted keys and two-space indentation, so the same content gives
 the same bytes. The activity tables (per-hour energy rows) are left out; the workbook carries them.
+A report with the reduction plan adds ``avoided_emissions`` to each document: the levers' avoided
+emissions and the narratives, beside the totals and never part of them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ def render(disclosure: Disclosure, fmt: str) -> bytes:
     """Return the JSON document of format ``fmt`` (json, esrs-json or ai-act-json) as UTF-8 bytes."""
     builders = {"json": _full, "esrs-json": _esrs, "ai-act-json": _ai_act}
     document = {"document": DOCUMENTS[fmt], "manifest": disclosure.manifest, **builders[fmt](disclosure)}
+    if disclosure.avoided is not None:
+        document["avoided_emissions"] = _avoided(disclosure)
     return (json.dumps(_finite(document), sort_keys=True, indent=2, ensure_ascii=False, default=str) + "\n").encode()
 
 
@@ -68,6 +72,14 @@ def _full(disclosure: Disclosure) -> dict[str, Any]:
         "ai_act": regulatory.ai_act_records(disclosure),
         "rejected_rows": disclosure.rejected_total,
     }
+
+
+def _avoided(disclosure: Disclosure) -> dict[str, Any]:
+    section = as_plain(disclosure.avoided)
+    section["offsets_reported_separately"] = disclosure.inventory["offsets_reported_separately"]
+    section["note"] = ("avoided emissions of reduction levers, in kgCO2e: reported beside the inventory and the "
+                       "footprint and never deducted from any total")
+    return section
 
 
 def _esrs(disclosure: Disclosure) -> dict[str, Any]:

@@ -9,7 +9,10 @@ project is the verification service's job.
 Version 2 adds the inventory's figures, the input-bundle and engine hashes, the report header,
 the sign-offs, the checklist and the uncertainty summary. Version 3 records the Monte Carlo
 uncertainty analysis (seed, each view's run and every figure's interval) and the comparison of
-assumption sets. Version 1 and 2 manifests are still read.
+assumption sets. Version 1 and 2 manifests are still read. A version 3 manifest of a report with
+the reduction plan also has ``avoided_emissions``: the plan's assumption set, seed, trials,
+periods and every lever with its parameters, set hashes and figures. A workbench that predates
+the entry ignores it, so it reads such a manifest but does not repeat the plan.
 """
 
 from __future__ import annotations
@@ -135,6 +138,22 @@ def check_manifest(manifest: dict[str, Any], expected_format: str) -> list[str]:
         problems.extend(_check_inventory(manifest["inventory"]))
     if version == 3:
         problems.extend(_check_uncertainty(manifest["uncertainty"]))
+    if "avoided_emissions" in manifest:
+        problems.extend(_check_avoided(manifest["avoided_emissions"]))
+    return problems
+
+
+def _check_avoided(avoided: Any) -> list[str]:
+    """Check that the plan entry has its seed, trials and levers, each with an ordered 95 % interval."""
+    if not isinstance(avoided, dict) or not isinstance(avoided.get("levers"), list) \
+            or not isinstance(avoided.get("seed"), int) or not isinstance(avoided.get("trials"), int):
+        return ["the manifest's avoided emissions lack their seed, trials or levers"]
+    problems = []
+    for lever in avoided["levers"]:
+        low, high = lever.get("low_co2e_kg"), lever.get("high_co2e_kg")
+        if low is None or high is None or not float(low) <= float(high):
+            problems.append(f"the manifest's 95 % interval of the avoided emissions of lever "
+                            f"'{lever.get('set_name')}' runs from {low} to {high}")
     return problems
 
 

@@ -61,6 +61,11 @@ def statements(disclosure: Disclosure) -> list[tuple[str, str]]:
                        "CAdES signature (FILE.p7s). B-B carries the signing time the signer claims; there is no "
                        "trusted time stamp. " + PDF_FORMAT_NOTE),
     ]
+    if disclosure.avoided is not None:
+        result.append(("Avoided emissions", f"Each reduction lever is a what-if assumption set. "
+                                            f"{disclosure.avoided.method}. Footprint levers are measured on the "
+                                            "footprint total, clean procurement on the market-based inventory total. "
+                                            "Avoided emissions are shown apart and never deducted from any total."))
     result += [("Engine disclosure (footprint)", note) for note in disclosure.footprint["disclosures"]]
     result += [("Engine disclosure (inventory)", note) for note in disclosure.inventory["disclosures"]]
     return result

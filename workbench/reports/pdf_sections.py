@@ -1,8 +1,9 @@
 """The sections of the PDF report, as platypus flowables built from the disclosure model.
 
 Order: cover, contents, executive summary, inventory, footprint of runs, energy and regulatory
-tables, uncertainty, comparison of assumption sets, data quality, methodology and disclosures,
-required-disclosures checklist, sources and evidence, sign-off. Headings in the ``heading`` and
+tables, uncertainty, comparison of assumption sets, data quality, avoided emissions (only in a
+report with the reduction plan), methodology and disclosures, required-disclosures checklist,
+sources and evidence, sign-off. Headings in the ``heading`` and
 ``subheading`` styles feed the table of contents.
 """
 
@@ -15,9 +16,11 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from workbench.reports import regulatory
 from workbench.reports.charts import bar_chart, energy_chart, stacked_runs_chart
-from workbench.reports.disclosure import DRAFT_NOTICE, FOOTPRINT_VIEW_TEXT, INVENTORY_VIEW_TEXT, MISSING, Disclosure
+from workbench.reports.disclosure import (AVOIDED, DRAFT_NOTICE, FOOTPRINT_VIEW_TEXT, INVENTORY_VIEW_TEXT, MISSING,
+                                          Disclosure)
 from workbench.reports.manifest import MANIFEST_FILE_NAME
 from workbench.reports.methodology import statements
+from workbench.reports.pdf_avoided import avoided_section
 from workbench.reports.pdf_style import FONT, format_number, heading, number_cell, p, styles, subheading, table
 from workbench.reports.pdf_uncertainty import comparison_section, quality_section, uncertainty_section
 
@@ -29,7 +32,8 @@ def story(disclosure: Disclosure, width: float) -> list:
     """Return every flowable of the report in order."""
     flow: list = []
     for builder in (_cover, _contents, _summary, _inventory, _footprint, _regulatory, uncertainty_section,
-                    comparison_section, quality_section, _methodology, _checklist, _evidence, _signoff):
+                    comparison_section, quality_section, avoided_section, _methodology, _checklist, _evidence,
+                    _signoff):
         flow += builder(disclosure, width)
     return flow
 
@@ -103,6 +107,9 @@ def _summary(disclosure: Disclosure, width: float) -> list:
         ["Operational emissions, location-based", number_cell(f["operational_co2e_kg"]), KG],
         ["Embodied emissions, amortized", number_cell(f["embodied_co2e_kg"]), KG],
         ["Total", number_cell(f["total_co2e_kg"]), KG]], [280, 100, width - 380]))
+    if disclosure.avoided is not None:
+        flow.append(p(f"Avoided emissions of {len(disclosure.avoided.levers)} reduction lever(s) are reported "
+                      f"separately in the section {AVOIDED} and are not part of any figure above.", "small"))
     flow += _status(disclosure)
     return flow
 

@@ -3,10 +3,11 @@
 The sheets, in order: cover and sign-off, summary, checklist, runs, energy, site energy, Scope 1,
 markets and instruments, assets and embodied, factors, assumptions, uncertainty, comparison,
 data quality, ESRS E1-5, ESRS E1-6, AI Act training energy, sources and evidence, rejected rows,
-audit log, methodology, engine check and the hidden manifest. The totals on the Summary sheet
-are formulas over the activity sheets (energy, site energy, Scope 1, markets, assets), which
-are formulas over the measured values and the named assumption cells, so an auditor can trace
-every figure and see it move when an assumption cell changes.
+audit log, methodology, engine check and the hidden manifest. A report with the reduction plan
+has an Avoided emissions sheet after Data quality, with values that no formula refers to. The
+totals on the Summary sheet are formulas over the activity sheets (energy, site energy, Scope 1,
+markets, assets), which are formulas over the measured values and the named assumption cells,
+so an auditor can trace every figure and see it move when an assumption cell changes.
 
 The workbook is written in openpyxl's write-only mode, row by row, so large energy sheets stay
 within memory. The same content gives the same bytes, because ZIP entry times and document
@@ -25,6 +26,7 @@ from workbench.progress import Progress
 from workbench.reports import disclosure as d
 from workbench.reports import methodology
 from workbench.reports import xlsx_activity as activity
+from workbench.reports import xlsx_avoided as avoided
 from workbench.reports import xlsx_cells as c
 from workbench.reports import xlsx_summary as summary
 from workbench.reports import xlsx_tables as tables
@@ -36,11 +38,19 @@ from workbench.reports.xlsx_tables import read_manifest_text
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SHEET_NAMES", "read_engine_figures", "read_manifest_text", "render_workbook"]
+__all__ = ["SHEET_NAMES", "read_engine_figures", "read_manifest_text", "render_workbook", "sheet_names"]
 
 SHEET_NAMES = (d.COVER, d.SUMMARY, d.CHECKLIST, d.RUNS, d.ENERGY, d.SITE_ENERGY, d.SCOPE1, d.MARKETS, d.ASSETS,
                d.FACTORS, d.ASSUMPTIONS, d.UNCERTAINTY, d.COMPARISON, d.QUALITY, d.ESRS_E15, d.ESRS_E16, d.AI_ACT,
                d.SOURCES, d.REJECTED, d.AUDIT, d.METHODOLOGY, d.ENGINE_CHECK, d.MANIFEST)
+
+
+def sheet_names(disclosure: Disclosure) -> tuple[str, ...]:
+    """Return the sheets of the workbook of ``disclosure``, in order."""
+    if disclosure.avoided is None:
+        return SHEET_NAMES
+    after = SHEET_NAMES.index(d.QUALITY) + 1
+    return SHEET_NAMES[:after] + (d.AVOIDED,) + SHEET_NAMES[after:]
 
 
 def render_workbook(disclosure: Disclosure, *, signature_note: str = "not signed",
@@ -53,7 +63,7 @@ def render_workbook(disclosure: Disclosure, *, signature_note: str = "not signed
     workbook.properties.created = workbook.properties.modified = stamp
     layout = plan(disclosure)
 
-    steps = (
+    steps = [
         lambda: summary.write_cover(workbook, disclosure, signature_note),
         lambda: summary.write_summary(workbook, disclosure, layout),
         lambda: tables.write_checklist(workbook, disclosure),
@@ -80,7 +90,9 @@ def render_workbook(disclosure: Disclosure, *, signature_note: str = "not signed
         lambda: tables.write_methodology(workbook, disclosure, methodology.statements(disclosure)),
         lambda: summary.write_engine_check(workbook, disclosure, layout),
         lambda: tables.write_manifest(workbook, disclosure),
-    )
+    ]
+    if disclosure.avoided is not None:
+        steps.insert(SHEET_NAMES.index(d.QUALITY) + 1, lambda: avoided.write_avoided(workbook, disclosure))
     for number, step in enumerate(steps, 1):
         step()
         if progress is not None:

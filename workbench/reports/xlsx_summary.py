@@ -147,6 +147,9 @@ def _inventory_rows(w: _Writer, disclosure: Disclosure, layout: Layout) -> None:
     offsets = disclosure.inventory["totals"]["offsets_co2e_kg"]
     w.line("Offsets and carbon credits (reported separately, not deducted)", offsets, "kgCO2e",
            "Markets and instruments sheet")
+    if disclosure.avoided is not None:
+        w.line("Avoided emissions of reduction levers (reported separately, not deducted)",
+               f"{len(disclosure.avoided.levers)} lever(s)", "", f"{d.AVOIDED} sheet; no total includes them")
 
 
 def _footprint_rows(w: _Writer, disclosure: Disclosure, layout: Layout) -> None:

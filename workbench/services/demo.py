@@ -10,7 +10,10 @@ project come out on every machine. The files look like the real thing on purpose
 * procurement records for the servers, GPUs, network and storage;
 * an hourly grid-intensity series for the training days plus annual factors;
 * the inventory inputs of :mod:`workbench.services.demo_inventory` (instruments, Scope 1
-  records, a residual mix, a storage purchase and an evaluation run declared on a cloud site).
+  records, a residual mix, a storage purchase and an evaluation run declared on a cloud site);
+* a reduction plan of :mod:`workbench.services.demo_planner` (one lever of each kind);
+* the report header and the three sign-offs of :mod:`workbench.services.demo_disclosure`, recorded
+  last so that they approve the finished project.
 
 Numbers are illustrative, not measurements of any real site, and every factor row says so.
 """
@@ -28,7 +31,7 @@ import numpy as np
 
 from workbench.progress import Progress, no_progress
 from workbench.project.store import Project
-from workbench.services import demo_disclosure, demo_inventory
+from workbench.services import demo_disclosure, demo_inventory, demo_planner
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +196,8 @@ def build_demo_project(path: str | Path, inputs: str | Path | None = None,
                            rationale="Demo: illustrative upstream and grid-loss factors, not published values")
         assumptions.change(project, "conservative", {"pue": 1.5, "node_uplift": 1.5}, base="baseline",
                            rationale="Demo: upper end of plausible PUE and node overhead")
+        demo_planner.configure_planner(project)
+        # The sign-offs approve the project state, so every change to the project comes before them.
         demo_disclosure.complete(project, demo_inventory.CLOUD_SITE)
     progress.update(1.0, "demo project ready", force=True)
     log.info("built demo project %s", path)

@@ -4,7 +4,9 @@
 reporting period of the report header, else the year of the latest data) under one assumption
 set, lays out the tables the workbook's formulas run over, takes uncertainty and the comparison
 of assumption sets from their providers (by default the seeded Monte Carlo analysis of both
-views and of every assumption set), and evaluates the required-disclosures checklist.
+views and of every assumption set that is not a lever of the reduction planner), adds the
+avoided emissions of the planner's levers when an export asks for them, and evaluates the
+required-disclosures checklist.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from workbench.services import disclosure_tables as tables
 from workbench.services import report_info, signoffs
 from workbench.services.compute import FootprintModel, compute_footprint, reporting_period
 from workbench.services.disclosure_comparison import ComparisonProvider, monte_carlo_comparison
+from workbench.services.disclosure_plan import AvoidedProvider, lever_set_names
 from workbench.services.disclosure_uncertainty import (DEFAULT_SEED, DisclosureContext, UncertaintyProvider,
                                                        monte_carlo_uncertainty)
 from workbench.services.inventory import InventoryModel, compute_inventory
@@ -44,13 +47,14 @@ MAX_REJECTED_ROWS = 100_000
 def build_disclosure(project: Project, set_name: str = assumption_service.DEFAULT_SET, *, draft: bool,
                      signed: bool = False, uncertainty: UncertaintyProvider = monte_carlo_uncertainty,
                      comparison: ComparisonProvider = monte_carlo_comparison, seed: int = DEFAULT_SEED,
-                     progress: Progress | None = None) -> Disclosure:
+                     avoided: AvoidedProvider | None = None, progress: Progress | None = None) -> Disclosure:
     """Gather everything a report shows, and evaluate the checklist for a report signed or not.
 
-    ``seed`` seeds the Monte Carlo runs of the uncertainty analysis and of the comparison; the
-    report and its manifest record it. ``progress`` moves from 0 to 1 over the two analyses.
-    Raises DamagedProjectError when the project's audit log does not verify, because a report
-    would then certify data that may have been altered.
+    ``seed`` seeds the Monte Carlo runs of the uncertainty analysis, of the comparison and of the
+    reduction plan; the report and its manifest record it. ``avoided`` provides the avoided
+    emissions of the planner's levers (None leaves them out of the report). ``progress`` moves
+    from 0 to 1 over the analyses. Raises DamagedProjectError when the project's audit log does
+    not verify, because a report would then certify data that may have been altered.
     """
     chain = audit.verify_chain(project.conn)
     if not chain.ok:
@@ -65,10 +69,14 @@ def build_disclosure(project: Project, set_name: str = assumption_service.DEFAUL
     numbers = tables.site_numbers(inventory_model, period)
     energy = tables.energy_rows(footprint_model, footprint.result, numbers)
     analysis = UncertaintyContext(project, footprint_model, inventory_model)
+    # The analyses' shares of the progress: uncertainty, comparison and, when requested, the plan.
+    steps = (0.0, 0.5, 0.8, 1.0) if avoided is not None else (0.0, 0.6, 1.0, 1.0)
     uncertain = uncertainty(DisclosureContext(project, set_name, period, analysis, seed,
-                                              sub_progress(progress, 0.0, 0.6)))
+                                              sub_progress(progress, steps[0], steps[1])))
     compared = comparison(DisclosureContext(project, set_name, period, analysis, seed,
-                                            sub_progress(progress, 0.6, 1.0)))
+                                            sub_progress(progress, steps[1], steps[2])))
+    planned = None if avoided is None else avoided(DisclosureContext(project, set_name, period, analysis, seed,
+                                                                     sub_progress(progress, steps[2], steps[3])))
 
     state = project_state_sha256(project)
     sources = source_records(project)
@@ -78,8 +86,7 @@ def build_disclosure(project: Project, set_name: str = assumption_service.DEFAUL
         footprint=footprint.as_json(), inventory=inventory.as_json(),
         assumptions=[item.as_dict() for item in assumption_service.resolve(project, set_name).values()],
         assumption_sets=assumption_service.list_sets(project),
-        set_values={item["name"]: {key: value.value for key, value in assumption_service.resolve(
-            project, item["name"]).items()} for item in assumption_service.list_sets(project)},
+        set_values=_set_values(project, set_name),
         energy_rows=energy, site_rows=tables.site_rows(inventory_model, period),
         embodied_rows=tables.embodied_rows(footprint_model, footprint.result),
         assets=tables.asset_records(project), factors=tables.factor_records(project),
@@ -91,9 +98,16 @@ def build_disclosure(project: Project, set_name: str = assumption_service.DEFAUL
         evidence=Evidence(state, footprint.assumption_set_sha256, input_bundle_sha256(sources), engine_sha256(),
                           chain.head_hash, chain.entries),
         hourly=footprint_model.hourly(footprint.result.assumptions)[["run", "hour_utc", "facility_energy_kwh"]],
-        signed=signed)
+        signed=signed, avoided=planned)
     log.info("built the disclosure of %s under set %s (%s)", project.name, set_name, "draft" if draft else "final")
     return disclosure.with_checklist(checklist.evaluate(disclosure))
+
+
+def _set_values(project: Project, set_name: str) -> dict[str, dict[str, Any]]:
+    """Return each assumption set's values by key, leaving out the planner's lever sets (not the reported one)."""
+    levers = lever_set_names(project) - {set_name}
+    return {item["name"]: {key: value.value for key, value in assumption_service.resolve(project, item["name"]).items()}
+            for item in assumption_service.list_sets(project) if item["name"] not in levers}
 
 
 def _header(project: Project, set_name: str, draft: bool, info: report_info.ReportInfo, period: Any) -> Header:

@@ -1,7 +1,9 @@
 """Scenario uncertainty for a disclosure: every assumption set compared with the reported one.
 
 :func:`monte_carlo_comparison` runs :func:`workbench.services.comparison.compare_sets` on both views
-with the reported set as the reference and every other set of the project after it. The sets
+with the reported set as the reference and every other set of the project after it, except the
+lever sets of the reduction planner: they describe changes to operations, not other assumptions
+about the reported figures, and a report shows them as avoided emissions instead. The sets
 share their random numbers (common random numbers), so the 95 % interval of each difference
 leaves out the uncertainty the sets share, and the share of trials in which a set is lower gives
 P(B < A). Each difference of point results is split into the Shapley values of the assumptions
@@ -11,6 +13,7 @@ that differ. A project with one set gets that set's point results and no differe
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -21,6 +24,7 @@ from workbench.services import assumptions as assumption_service
 from workbench.services import comparison as comparison_service
 from workbench.services import distributions as distribution_service
 from workbench.services.comparison import ComparisonOutcome
+from workbench.services.disclosure_plan import lever_set_names
 from workbench.services.disclosure_uncertainty import DisclosureContext
 
 log = logging.getLogger(__name__)
@@ -41,10 +45,17 @@ def method_text(trials: int, seed: int) -> str:
 
 
 def monte_carlo_comparison(context: DisclosureContext) -> ComparisonSummary:
-    """Compare every assumption set of the project with the reported one, in both views."""
+    """Compare every assumption set of the project except the planner's lever sets with the reported one."""
+    left_out = lever_set_names(context.project) - {context.set_name}
     others = [item["name"] for item in assumption_service.list_sets(context.project)
-              if item["name"] != context.set_name]
-    return compare_named_sets(context, others)
+              if item["name"] != context.set_name and item["name"] not in left_out]
+    summary = compare_named_sets(context, others)
+    if left_out:
+        note = (f"{len(left_out)} lever set(s) of the reduction planner are not compared: they describe changes to "
+                "operations, not other assumptions about the reported figures; a report with the reduction plan "
+                "shows their avoided emissions apart from every total")
+        summary = replace(summary, notes=summary.notes + (note,))
+    return summary
 
 
 def compare_named_sets(context: DisclosureContext, others: list[str]) -> ComparisonSummary:

@@ -9,7 +9,9 @@ and the audit log in one transaction.
 Formats: ``xlsx`` (workbook with live formulas), ``pdf`` (report with the workbook and manifest
 attached), ``json`` (the whole disclosure model), ``esrs-json`` (ESRS E1-5 and E1-6 tables) and
 ``ai-act-json`` (the training-energy record of each model). The PDF gets a PAdES signature, every
-other format a detached CAdES signature in ``FILE.p7s``.
+other format a detached CAdES signature in ``FILE.p7s``. With ``with_plan`` every format also
+shows the avoided emissions of the reduction planner's levers, apart from every total, and the
+manifest records the plan's levers, seed and trials.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from workbench.reports.manifest import build_manifest
 from workbench.services import assumptions as assumption_service
 from workbench.services.disclosure import build_disclosure
 from workbench.services.disclosure_comparison import ComparisonProvider, monte_carlo_comparison
+from workbench.services.disclosure_plan import plan_provider
 from workbench.services.disclosure_uncertainty import DEFAULT_SEED, UncertaintyProvider, monte_carlo_uncertainty
 
 log = logging.getLogger(__name__)
@@ -65,13 +68,17 @@ def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str 
                   sign_key: str | Path | None = None, password: bytes | None = None, draft: bool = False,
                   progress: Progress | None = None, seed: int = DEFAULT_SEED,
                   uncertainty: UncertaintyProvider = monte_carlo_uncertainty,
-                  comparison: ComparisonProvider = monte_carlo_comparison) -> ExportResult:
+                  comparison: ComparisonProvider = monte_carlo_comparison, with_plan: bool = False,
+                  plan_trials: int | None = None) -> ExportResult:
     """Export the disclosure under ``set_name`` as ``fmt`` (one of :data:`FORMATS`) to ``out``.
 
     With ``sign_key`` (a PKCS#12 file) the PDF gets a PAdES signature and the other formats a
     detached CMS signature in ``out + ".p7s"``. ``uncertainty`` and ``comparison`` provide the
     uncertainty analysis and the comparison of assumption sets, whose Monte Carlo runs use
-    ``seed`` (recorded in the report and its manifest). Raises DisclosureIncompleteError
+    ``seed`` (recorded in the report and its manifest). ``with_plan`` adds the avoided emissions
+    of the lever sets derived from ``set_name`` (see :mod:`workbench.services.planner`), with
+    ``plan_trials`` Monte Carlo trials per lever (default 20,000) and the same seed; it raises
+    UsageError when no lever set derives from ``set_name``. Raises DisclosureIncompleteError
     for a final export with a required disclosure missing (a draft lists them instead),
     UsageError for an unknown format, a missing folder or an unusable key, ProjectFileError when
     the project is read-only, and DamagedProjectError when its audit log does not verify.
@@ -83,7 +90,8 @@ def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str 
 
     progress.update(0.05, "computing both views and their uncertainty")
     disclosure = build_content(project, fmt, set_name, draft=draft, signed=key is not None, uncertainty=uncertainty,
-                               comparison=comparison, seed=seed, progress=sub_progress(progress, 0.05, 0.4))
+                               comparison=comparison, seed=seed, progress=sub_progress(progress, 0.05, 0.4),
+                               with_plan=with_plan, plan_trials=plan_trials)
     if not draft and disclosure.open_items:
         raise DisclosureIncompleteError([(item.id, item.text, item.detail) for item in disclosure.open_items])
     progress.update(0.4, f"writing {out.name}")
@@ -112,10 +120,12 @@ def export_report(project: Project, fmt: str, out: str | Path, *, set_name: str 
 def build_content(project: Project, fmt: str, set_name: str, *, draft: bool, signed: bool = False,
                   uncertainty: UncertaintyProvider = monte_carlo_uncertainty,
                   comparison: ComparisonProvider = monte_carlo_comparison, seed: int = DEFAULT_SEED,
-                  progress: Progress | None = None) -> Disclosure:
+                  progress: Progress | None = None, with_plan: bool = False,
+                  plan_trials: int | None = None) -> Disclosure:
     """Return the disclosure model of ``project`` with the manifest of a ``fmt`` export set."""
+    avoided = plan_provider(plan_trials) if with_plan else None
     disclosure = build_disclosure(project, set_name, draft=draft, signed=signed, uncertainty=uncertainty,
-                                  comparison=comparison, seed=seed, progress=progress)
+                                  comparison=comparison, seed=seed, avoided=avoided, progress=progress)
     return disclosure.with_manifest(disclosure_manifest(disclosure, fmt))
 
 
@@ -123,7 +133,9 @@ def disclosure_manifest(disclosure: Disclosure, fmt: str, attachments: list[dict
     """Build the manifest of a ``fmt`` export of ``disclosure``."""
     header, evidence = disclosure.header, disclosure.evidence
     inventory = disclosure.inventory
-    extra = {"attachments": attachments} if attachments else {}
+    extra: dict[str, Any] = {"attachments": attachments} if attachments else {}
+    if disclosure.avoided is not None:
+        extra["avoided_emissions"] = avoided_manifest(disclosure)
     return build_manifest(
         software_version=header.software_version, report_format=fmt, project_name=header.project_name,
         project_state_sha256=evidence.project_state_sha256, assumption_set=header.assumption_set,
@@ -162,6 +174,15 @@ def comparison_manifest(disclosure: Disclosure) -> dict[str, Any]:
             "trials": summary.trials, "sets": [as_plain(item) for item in summary.sets],
             "deltas": [as_plain(item) for item in summary.deltas],
             "decomposition": [as_plain(item) for item in summary.decomposition]}
+
+
+def avoided_manifest(disclosure: Disclosure) -> dict[str, Any]:
+    """Return the manifest's avoided-emissions entry: the plan's set, seed, trials, periods and every lever."""
+    section = disclosure.avoided
+    return {"assumption_set": section.assumption_set, "method": section.method, "seed": section.seed,
+            "trials": section.trials, "period": section.period, "inventory_period": section.inventory_period,
+            "reference": section.reference, "levers": [as_plain(lever) for lever in section.levers],
+            "not_in_any_total": True}
 
 
 def _check_request(project: Project, fmt: str, out: Path) -> None:
@@ -245,7 +266,7 @@ def _record(project: Project, result: ExportResult, signature: bytes | None) -> 
         (result.format, result.path.name, result.sha256, manifest["assumption_set"],
          manifest["project_state_sha256"], signed_by, int(result.draft), manifest["exported_at"],
          project.actor)).lastrowid)
-    project.log("export", f"report:{report_id}", {
+    details = {
         "format": result.format, "file": result.path.name, "sha256": result.sha256,
         "assumption_set": manifest["assumption_set"], "assumption_set_sha256": manifest["assumption_set_sha256"],
         "project_state_sha256": manifest["project_state_sha256"], "draft": result.draft,
@@ -253,5 +274,8 @@ def _record(project: Project, result: ExportResult, signature: bytes | None) -> 
         "signer_sha256_fingerprint": result.signer_sha256_fingerprint,
         "signature_file": result.signature_path.name if result.signature_path else None,
         "signature_sha256": hashlib.sha256(signature).hexdigest() if signature else None,
-        "open_items": [item["id"] for item in result.open_items]})
+        "open_items": [item["id"] for item in result.open_items]}
+    if "avoided_emissions" in manifest:
+        details["avoided_emissions_levers"] = [lever["set_name"] for lever in manifest["avoided_emissions"]["levers"]]
+    project.log("export", f"report:{report_id}", details)
     return report_id

@@ -120,6 +120,11 @@ def resolve_references(project: Project, path: Path, result: ReadResult, options
     result.tables["assets"] = assets[keep].reset_index(drop=True)
 
 
+def find_hardware_entry(project: Project, key: str) -> dict[str, Any] | None:
+    """Return the hardware library entry named ``key``: the project's library first, then the shipped defaults."""
+    return repo_library.find_hardware(project.conn, key) or _find_shipped(_shipped_hardware(), key)
+
+
 def _shipped_hardware() -> pd.DataFrame:
     path = default_library_files()["hardware-library"][0]
     return hardware.read_hardware_library(path).tables["hardware"]

@@ -6,7 +6,8 @@ It leaves out the audit log and the export records (they grow with every export,
 manifest records the audit log head separately), the sign-offs (each records the hash of the
 state it approves, so it cannot be part of it), the project metadata and the migration history.
 The report header fields are included, so editing the boundary statement after an approval
-shows as a change since approval.
+shows as a change since approval. The tables of the reduction planner (format 7) enter only once
+they hold rows, so upgrading a format 6 file leaves the state its sign-offs approved unchanged.
 Rows are hashed in the order of all their columns, so the hash does not depend on insertion
 order or on how SQLite stores the file. Binary values (the stored evidence files) enter as their
 SHA-256.
@@ -25,6 +26,8 @@ from workbench.project.store import Project
 log = logging.getLogger(__name__)
 
 EXCLUDED_TABLES = frozenset({"audit_log", "reports", "signoffs", "project_meta", "schema_migrations"})
+# Tables that migrations after format 6 add: an empty one is left out of the hash.
+LATER_TABLES = frozenset({"planner_levers", "run_reuse", "planner_narratives"})
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -49,7 +52,8 @@ def data_tables(conn: sqlite3.Connection) -> list[str]:
     """Names of the tables the state hash covers, sorted."""
     names = [row[0] for row in conn.execute(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    return [name for name in names if name not in EXCLUDED_TABLES]
+    return [name for name in names if name not in EXCLUDED_TABLES
+            and (name not in LATER_TABLES or conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone())]
 
 
 def _plain(value: Any) -> Any:

@@ -8,8 +8,9 @@ or an unreadable trusted certificate) and ProjectFileError for a project that ca
 With the project, the footprint is recomputed for every run and the inventory for the
 manifest's reporting period, under the manifest's assumption set, and each figure is compared
 with the report's; the audit log, the input files and the assumption values are checked too.
-The Monte Carlo uncertainty analysis and the comparison of assumption sets are repeated with
-the seed the manifest records and must give the same intervals.
+The Monte Carlo uncertainty analysis, the comparison of assumption sets and, for a report with
+the reduction plan, the avoided emissions of every lever are repeated with the seed the manifest
+records and must give the same figures and intervals.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from workbench.services.inventory import compute_inventory
 from workbench.services.projects import open_existing
 from workbench.services.state import project_state_sha256
 from workbench.services.uncertainty import UncertaintyContext
+from workbench.services.verification_plan import plan_problems
 from workbench.services.verification_uncertainty import comparison_problems, uncertainty_problems
 from workbench.services.verification_files import inspect_json, inspect_pdf, inspect_xlsx
 
@@ -135,6 +137,7 @@ def _check_project(report: VerifyReport, manifest: dict | None, project_path: Pa
                 period = _recorded_period(manifest)
                 problems += _capped(uncertainty_problems(project, manifest, analysis, period))
                 problems += _capped(comparison_problems(project, manifest, analysis, period))
+                problems += _capped(plan_problems(project, manifest, analysis, period))
         state_now = project_state_sha256(project)
     finally:
         project.close()

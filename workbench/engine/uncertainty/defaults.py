@@ -137,8 +137,8 @@ TABLE: dict[str, UncertaintyDefault] = {row.key: row for row in (
          "0 on the rate: a certificate either passes the Scope 2 quality criteria or is excluded (binary), so it "
          "carries no rate uncertainty", ("instrument",)),
     _row("ef.marginal", "Marginal intensity (MOER)", "multiplier", Distribution.normal_u95(0.40),
-         "+/-40 %: model-based, and providers disagree (engineering judgement). NOTE: marginal intensities enter "
-         "only avoided-emissions estimates, which are reported beside the totals without an interval.",
+         "+/-40 %: model-based, and providers disagree (engineering judgement). Marginal intensities enter only "
+         "avoided-emissions estimates (the planner's consequential variant), which are reported beside the totals.",
          ("factor",)),
     _row("ef.supplier", "Supplier-specific rate", "multiplier", Distribution.normal_u95(0.05),
          "+/-5 % (engineering judgement); one draw per instrument. Certificates and PPAs at a zero rate carry no "
