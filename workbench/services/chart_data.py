@@ -58,26 +58,38 @@ def energy_stacked(hourly: pd.DataFrame, runs: pd.DataFrame, *, stack_by: str = 
     if stack_by not in ("run", "site"):
         raise UsageError(f"cannot stack energy by '{stack_by}'", hint="Stack by run or by site.")
     if hourly is None or hourly.empty:
-        return pd.DataFrame(index=pd.Index([], name="hour_utc", dtype="int64"))
-    series = _series_of(hourly, runs, stack_by)
-    table = (pd.DataFrame({"series": series, "hour_utc": hourly["hour_utc"].to_numpy(np.int64),
-                           "energy_kwh": hourly["facility_energy_kwh"].to_numpy(float)})
-             .pivot_table(index="hour_utc", columns="series", values="energy_kwh", aggfunc="sum", fill_value=0.0))
-    order = table.sum().sort_values(ascending=False, kind="stable").index.tolist()
-    table = table[order]
-    if len(order) > max_series:
-        kept, rest = order[:max_series - 1], order[max_series - 1:]
-        table = table[kept].assign(**{OTHER_SERIES: table[rest].sum(axis=1)})
-    table.columns = [str(column) for column in table.columns]
-    table.columns.name = None
+        return pd.DataFrame(index=pd.Index(np.zeros(0, np.int64), name="hour_utc"))
+    codes, names = _series_codes(hourly, runs, stack_by)
+    energy = hourly["facility_energy_kwh"].to_numpy(float)
+    totals = np.bincount(codes, weights=energy, minlength=len(names))
+    order = sorted(range(len(names)), key=lambda i: (-totals[i], str(names[i])))
+    labels = [str(names[i]) for i in order]
+    if len(order) > max_series:  # the smallest series share one column
+        labels = labels[:max_series - 1] + [OTHER_SERIES]
+    position = np.empty(len(names), dtype=np.int64)
+    position[np.asarray(order, dtype=np.int64)] = np.minimum(np.arange(len(order)), len(labels) - 1)
+    hours, hour_pos = _hour_positions(hourly["hour_utc"].to_numpy(np.int64))
+    cells = np.bincount(position[codes] * len(hours) + hour_pos, weights=energy, minlength=len(labels) * len(hours))
+    table = pd.DataFrame(cells.reshape(len(labels), len(hours)).T, index=pd.Index(hours, name="hour_utc"),
+                         columns=labels)
     return table.drop(columns=[name for name in hidden if name in table.columns])
 
 
-def _series_of(hourly: pd.DataFrame, runs: pd.DataFrame, stack_by: str) -> np.ndarray:
+def _hour_positions(hour_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sorted distinct hours and each row's position among them."""
+    codes, distinct = pd.factorize(hour_utc, sort=True)
+    return np.asarray(distinct, dtype=np.int64), codes
+
+
+def _series_codes(hourly: pd.DataFrame, runs: pd.DataFrame, stack_by: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's series number and the series names (runs, or the runs' sites)."""
+    run_codes, run_names = pd.factorize(hourly["run"])
     if stack_by == "run":
-        return hourly["run"].astype(str).to_numpy()
+        return run_codes.astype(np.int64), np.asarray(run_names, dtype=object)
     sites = dict(zip(runs["run"], runs["site"].fillna("(no site)")))
-    return hourly["run"].map(sites).fillna("(no site)").astype(str).to_numpy()
+    site_of_run = np.array([sites.get(name, "(no site)") or "(no site)" for name in run_names], dtype=object)
+    site_codes, site_names = pd.factorize(site_of_run)
+    return site_codes[run_codes].astype(np.int64), np.asarray(site_names, dtype=object)
 
 
 def hourly_intensity(hourly: pd.DataFrame) -> pd.DataFrame:
