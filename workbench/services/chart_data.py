@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 ENERGY_UNITS = {"kWh": 1.0, "MWh": 1e-3, "GWh": 1e-6}
 EMISSION_UNITS = {"kgCO2e": 1.0, "tCO2e": 1e-3}
 OTHER_SERIES = "other"
+HOUR_S = 3600
+MAX_GRID_HOURS = 200_000  # about 23 years of hours
 NO_RUN = "(meters without a run)"
 QUALITY_COLUMNS = ("measured_h", "gap_filled_h", "estimated_h", "defaulted_h")
 
@@ -51,7 +53,8 @@ def energy_stacked(hourly: pd.DataFrame, runs: pd.DataFrame, *, stack_by: str = 
                    hidden: Iterable[str] = ()) -> pd.DataFrame:
     """Return facility energy per UTC hour in kWh, one column per run or site, in stacking order.
 
-    The index is hour_utc (Unix seconds, every hour of the data, sorted); missing hours are 0.
+    The index is hour_utc (Unix seconds, every hour from the first to the last); hours without
+    energy are 0.
     Columns are ordered by total energy, largest first; beyond ``max_series`` the smallest series
     are summed into one column named :data:`OTHER_SERIES`. ``hidden`` series are left out.
     """
@@ -76,7 +79,14 @@ def energy_stacked(hourly: pd.DataFrame, runs: pd.DataFrame, *, stack_by: str = 
 
 
 def _hour_positions(hour_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the sorted distinct hours and each row's position among them."""
+    """Return every hour from the first to the last of ``hour_utc`` and each row's position among them.
+
+    Hours without energy get a row of zeros, so a chart does not draw a slope across a gap.
+    Hour starts off the full hour (or a span over :data:`MAX_GRID_HOURS`) keep only the hours seen.
+    """
+    first, last = int(hour_utc.min()), int(hour_utc.max())
+    if (last - first) // HOUR_S < MAX_GRID_HOURS and not np.any((hour_utc - first) % HOUR_S):
+        return np.arange(first, last + 1, HOUR_S, dtype=np.int64), (hour_utc - first) // HOUR_S
     codes, distinct = pd.factorize(hour_utc, sort=True)
     return np.asarray(distinct, dtype=np.int64), codes
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QAction, QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from workbench.services.chart_state import ChartOptions, write_csv
@@ -127,12 +129,42 @@ class ChartWidget(QWidget):
             if self.plot_widget.width() < 200:
                 exporter.parameters()["width"] = EXPORT_WIDTH_PX
         elif fmt == "svg":
-            exporter = pg.exporters.SVGExporter(scene)
+            return self._export_svg(path)
         else:
             raise ValueError(f"unknown chart export format '{fmt}'")
         exporter.export(str(path))
         log.info("exported chart %s as %s to %s", self.name, fmt, path)
         return path
+
+
+    def _export_svg(self, path: Path) -> Path:
+        try:
+            pg.exporters.SVGExporter(self.plot_widget.scene()).export(str(path))
+        except ValueError:
+            # NOTE: pyqtgraph 0.14.0's SVG exporter fails on the closed clip path ("... Z") that Qt 6
+            # writes for every ViewBox (pyqtgraph issue #3495); Qt's own SVG generator draws the
+            # same scene instead, without pyqtgraph's coordinate clean-up.
+            log.info("pyqtgraph could not export %s as SVG; drawing it with QSvgGenerator", self.name)
+            _render_svg(self.plot_widget, path, self.title)
+        log.info("exported chart %s as svg to %s", self.name, path)
+        return path
+
+
+def _render_svg(view: pg.PlotWidget, path: Path, title: str) -> None:
+    scene = view.scene()
+    rect = scene.sceneRect()
+    if rect.width() < 200:
+        rect = QRectF(0, 0, EXPORT_WIDTH_PX, EXPORT_WIDTH_PX * 0.6)
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(rect.size().toSize())
+    generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+    generator.setTitle(title)
+    painter = QPainter(generator)
+    try:
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    finally:
+        painter.end()
 
 
 def category_ticks(plot_item: pg.PlotItem, labels: list[str]) -> None:

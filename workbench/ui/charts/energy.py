@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QMenu, QToolButton, QWidget
 
 from workbench.services import chart_data
@@ -12,7 +13,7 @@ from workbench.services.chart_data import ENERGY_UNITS
 from workbench.services.chart_state import ChartOptions
 from workbench.ui.charts.base import ChartWidget, series_color, style_plot
 
-INTENSITY_PEN = pg.mkPen("#b00020", width=1.5)
+INTENSITY_PEN = pg.mkPen("#111111", width=1.5, style=Qt.PenStyle.DashLine)
 
 
 class EnergyOverTimeChart(ChartWidget):
@@ -34,6 +35,7 @@ class EnergyOverTimeChart(ChartWidget):
         self.all_series: list[str] = []
         self._frame = pd.DataFrame()
         self._intensity = pd.DataFrame()
+        style_plot(self.plot_item, "Facility energy", "Time (UTC)")
         self.plot_item.setClipToView(True)
         self.plot_item.setDownsampling(auto=True, mode="peak")
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#222")
@@ -52,10 +54,10 @@ class EnergyOverTimeChart(ChartWidget):
         self.plot_item.scene().addItem(self.intensity_view)
         right = self.plot_item.getAxis("right")
         right.linkToView(self.intensity_view)
-        right.setLabel("Carbon intensity (gCO2e/kWh)", color="#b00020")
+        right.setLabel("Carbon intensity (gCO2e/kWh, dashed)", color="#111111")
         right.enableAutoSIPrefix(False)
         self.intensity_view.setXLink(self.plot_item)
-        self.intensity_curve = pg.PlotDataItem(pen=INTENSITY_PEN)
+        self.intensity_curve = pg.PlotDataItem(pen=INTENSITY_PEN, connect="finite")
         self.intensity_view.addItem(self.intensity_curve)
         self.plot_item.vb.sigResized.connect(self._sync_views)
         self.legend.addItem(self.intensity_curve, "carbon intensity")
@@ -161,8 +163,11 @@ class EnergyOverTimeChart(ChartWidget):
         self.intensity_curve.setVisible(show)
         self.plot_item.getAxis("right").setVisible(show)
         if show:
-            self.intensity_curve.setData(self._intensity["hour_utc"].to_numpy(np.float64),
-                                         self._intensity["co2e_g_per_kwh"].to_numpy(np.float64))
+            # on the energy chart's hour grid, NaN where no run has a matched factor, so gaps show
+            grid = pd.Series(np.nan, index=self._frame.index, dtype=float)
+            values = self._intensity.set_index("hour_utc")["co2e_g_per_kwh"]
+            grid.loc[values.index.intersection(grid.index)] = values
+            self.intensity_curve.setData(grid.index.to_numpy(np.float64), grid.to_numpy(np.float64))
         else:
             self.intensity_curve.setData([], [])
 
