@@ -14,7 +14,7 @@ import pandas as pd
 
 from workbench.engine.uncertainty.distributions import KINDS, PARAMETERS, Distribution
 
-__all__ = ["KINDS", "PARAMETERS", "PICKER_KINDS", "density_curve", "starting_distribution"]
+__all__ = ["KINDS", "PARAMETERS", "Distribution", "PICKER_KINDS", "density_curve", "starting_distribution"]
 
 # The kinds the picker offers, simplest first.
 PICKER_KINDS = ("fixed", "normal", "lognormal", "triangular", "uniform", "pert", "beta")
@@ -44,11 +44,14 @@ def starting_distribution(kind: str, value: float, spread: float = 0.05) -> Dist
 def density_curve(distribution: Distribution, value: float = 0.0, points: int = 201) -> pd.DataFrame:
     """Return columns x and density of ``distribution`` (absolute, or relative taken at ``value``).
 
-    For a fixed distribution the frame has two rows at ``value`` with density 0 and 1: a spike.
+    For a fixed distribution the frame has two rows at ``value`` with density 0 and 1: a spike;
+    so has a distribution without spread, at its mean.
     """
     d = distribution.at(value)
     if d.is_fixed:
         return pd.DataFrame({"x": [value, value], "density": [0.0, 1.0]})
+    if d.sd() == 0:  # a degenerate normal, uniform or triangular: all its mass at one point
+        return pd.DataFrame({"x": [d.mean(), d.mean()], "density": [0.0, 1.0]})
     low, high = _range(d)
     x = np.linspace(low, high, points)
     if d.kind == "triangular":  # put the mode on the grid so the peak is drawn exactly
