@@ -68,7 +68,8 @@ class AssumptionEditorView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setToolTip("Every assumption of the selected set; select one to edit it")
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-weight: 600;")
@@ -207,6 +208,7 @@ class AssumptionEditorView(QWidget):
                 self.table.setItem(number, column, item)
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 260))
         self._show_selected()
 
     def _show_selected(self) -> None:
