@@ -153,7 +153,8 @@ class AssumptionEditorView(QWidget):
         s.subscribe("draft_value", lambda value: self._show_value(value))
         s.subscribe("draft_distribution", lambda d: self._show_distribution(d))
         s.subscribe("rationale", lambda text: self._show_rationale(text))
-        s.subscribe("locked", lambda _locked: self._update_enabled())
+        s.subscribe("locked", lambda _locked: self._show_set())
+        s.subscribe("set_name", lambda _name: self._show_set())
         self.table.itemSelectionChanged.connect(self._table_selected)
         self.value_slider.sliderMoved.connect(lambda position: self._changing(self._slider_value(position)))
         self.value_slider.sliderReleased.connect(lambda: self.commit_value(self.state.get("draft_value")))
@@ -223,7 +224,7 @@ class AssumptionEditorView(QWidget):
 
     def _show_detail(self, row: AssumptionRow | None) -> None:
         self.title_label.setText(f"{row.label} ({row.key})" if row else "No assumption selected")
-        self.set_label.setText(self.state.get("set_name") + (" (locked)" if self.state.get("locked") else ""))
+        self._show_set()
         self.source_label.setText(_source_text(row) if row else "")
         self.unit_label.setText(row.unit if row else "")
         number = row is not None and row.kind == "number"
@@ -241,6 +242,10 @@ class AssumptionEditorView(QWidget):
             self.choice_combo.blockSignals(False)
         self._show_value(self.state.get("draft_value"))
         self._show_distribution(self.state.get("draft_distribution"))
+        self._update_enabled()
+
+    def _show_set(self) -> None:
+        self.set_label.setText(self.state.get("set_name") + (" (locked)" if self.state.get("locked") else ""))
         self._update_enabled()
 
     def _configure_number(self, row: AssumptionRow) -> None:
@@ -280,7 +285,9 @@ class AssumptionEditorView(QWidget):
         self.picker.setVisible(has_one)
         self.store_distribution_button.setVisible(has_one)
         self.default_distribution_button.setVisible(has_one)
-        if has_one:
+        # the picker's own edit (or its invalid parameters, None) comes back here: leave it as it is
+        echo = distribution is self.picker.distribution and float(value or 0.0) == self.picker.value
+        if has_one and not echo:
             self.picker.show_distribution(distribution, float(value))
         self._update_enabled()
 

@@ -140,6 +140,7 @@ class DistributionPicker(QWidget):
             distribution = Distribution(kind, params)
         except UsageError as error:
             self.problem_label.setText(str(error))
+            self.distribution = None
             self.curve.setData([], [])
             self.edited.emit(None)
             return
