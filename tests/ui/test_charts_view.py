@@ -137,6 +137,8 @@ def test_charts_follow_a_preview_and_its_commit(view, session):
     after = top_curve_total(view.energy)
     assert after == pytest.approx(session.result.result.totals["facility_energy_kwh"] / 1000.0)
     assert after > before * 1.5
+    assert view.per_run.data().empty  # hidden tabs wait until they show
+    view.tabs.setCurrentWidget(view.per_run)
     per_run = view.per_run.data().set_index("run")
     for row in session.result.runs.itertuples():
         assert per_run.loc[row.run, "total_co2e (tCO2e)"] == pytest.approx(row.total_co2e_kg / 1000.0)
@@ -160,6 +162,7 @@ def test_scope_chart_computes_the_inventory_when_its_tab_shows(view, session):
 
 def test_emissions_unit_binds_both_ways_across_bar_charts(view, session):
     pick(view.per_run.unit_combo, "kgCO2e")
+    view.tabs.setCurrentWidget(view.embodied)
 
     assert view.options.get("emissions_unit") == "kgCO2e"
     assert view.embodied.unit_combo.currentText() == "kgCO2e"
@@ -171,6 +174,7 @@ def test_emissions_unit_binds_both_ways_across_bar_charts(view, session):
 
 
 def test_run_limit_binds_both_ways(view):
+    view.tabs.setCurrentWidget(view.per_run)
     view.per_run.limit_spin.setValue(2)
 
     assert view.options.get("run_limit") == 2

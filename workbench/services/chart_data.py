@@ -108,13 +108,16 @@ def hourly_intensity(hourly: pd.DataFrame) -> pd.DataFrame:
     It is operational emissions over facility energy of all runs in that hour, so hours without
     a matched factor (NaN) or without energy are left out.
     """
-    if hourly is None or hourly.empty:
+    if hourly is None or not hourly["co2e_g_per_kwh"].notna().any():
         return pd.DataFrame({"hour_utc": pd.Series(dtype="int64"), "co2e_g_per_kwh": pd.Series(dtype=float)})
-    matched = hourly[hourly["co2e_g_per_kwh"].notna()]
-    sums = matched.groupby("hour_utc")[["operational_co2e_kg", "facility_energy_kwh"]].sum()
-    sums = sums[sums["facility_energy_kwh"] > 0]
-    intensity = 1000.0 * sums["operational_co2e_kg"] / sums["facility_energy_kwh"]
-    return pd.DataFrame({"hour_utc": sums.index.to_numpy(np.int64), "co2e_g_per_kwh": intensity.to_numpy(float)})
+    matched = hourly["co2e_g_per_kwh"].notna().to_numpy()
+    hours, position = _hour_positions(hourly["hour_utc"].to_numpy(np.int64)[matched])
+    co2e_kg = np.bincount(position, weights=hourly["operational_co2e_kg"].to_numpy(float)[matched],
+                          minlength=len(hours))
+    energy_kwh = np.bincount(position, weights=hourly["facility_energy_kwh"].to_numpy(float)[matched],
+                             minlength=len(hours))
+    used = energy_kwh > 0
+    return pd.DataFrame({"hour_utc": hours[used], "co2e_g_per_kwh": 1000.0 * co2e_kg[used] / energy_kwh[used]})
 
 
 def per_run_emissions(runs: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:

@@ -285,9 +285,9 @@ class AssumptionEditorView(QWidget):
         self.picker.setVisible(has_one)
         self.store_distribution_button.setVisible(has_one)
         self.default_distribution_button.setVisible(has_one)
-        # the picker's own edit (or its invalid parameters, None) comes back here: leave it as it is
-        echo = distribution is self.picker.distribution and float(value or 0.0) == self.picker.value
-        if has_one and not echo:
+        if has_one and distribution is self.picker.distribution:  # its own edit, or a drag: move the marker only
+            self.picker.show_value(float(value))
+        elif has_one:
             self.picker.show_distribution(distribution, float(value))
         self._update_enabled()
 

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 # Up to this many hours a curve also draws a marker per hour, so short runs stay visible.
 MARKER_LIMIT = 200
 HOUR_S = 3600.0
+# At most this many curves: beyond it the runs with the least energy are summed per hour into
+# one curve, so a project of 1,000 runs draws 12 curves instead of 1,000 (and stays live).
+MAX_CURVES = 12
+OTHER_RUNS = "other runs"
 
 
 class EnergyChart(QWidget):
@@ -48,10 +52,11 @@ class EnergyChart(QWidget):
         if hourly is None or hourly.empty:
             self.clear()
             return
-        runs = list(dict.fromkeys(hourly["run"]))
+        hourly = _largest_runs(hourly)
+        runs = [str(name) for name in hourly["run"].unique()]
         for name in [name for name in self.curves if name not in runs]:
             self._remove(name)
-        for number, (name, rows) in enumerate(hourly.groupby("run", sort=False)):
+        for number, (name, rows) in enumerate(hourly.groupby("run", sort=False, observed=True)):
             hours = rows["hour_utc"].to_numpy(np.float64)
             energy_kwh = rows["facility_energy_kwh"].to_numpy(np.float64)
             self._draw(str(name), number, hours, energy_kwh)
@@ -71,10 +76,24 @@ class EnergyChart(QWidget):
             curve = self.plot_item.plot(name=name, pen=pg.mkPen(color, width=2), symbolBrush=color,
                                         symbolPen=None, symbolSize=6)
             self.curves[name] = curve
-        curve.setSymbol("o" if len(hours) <= MARKER_LIMIT else None)
+        short = len(hours) <= MARKER_LIMIT
+        curve.setSymbol("o" if short else None)
+        curve.setPen(pg.mkPen(curve.opts["symbolBrush"], width=2 if short else 1))  # wide pens paint slowly
         curve.setData(hours, energy_kwh)
 
     def _remove(self, name: str) -> None:
         curve = self.curves.pop(name)
         self.plot_item.removeItem(curve)
         self.legend.removeItem(curve)
+
+
+def _largest_runs(hourly: "pd.DataFrame") -> "pd.DataFrame":
+    """Keep the rows of the :data:`MAX_CURVES` - 1 runs with most energy; sum the others per hour."""
+    from workbench.services.chart_data import OTHER_SERIES, energy_stacked
+
+    if hourly["run"].nunique() <= MAX_CURVES:
+        return hourly
+    table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES)
+    table = table.rename(columns={OTHER_SERIES: OTHER_RUNS})
+    return (table.reset_index().melt(id_vars="hour_utc", var_name="run", value_name="facility_energy_kwh")
+            [["run", "hour_utc", "facility_energy_kwh"]])

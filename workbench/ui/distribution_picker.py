@@ -100,6 +100,11 @@ class DistributionPicker(QWidget):
         self._show_parameters(kind, distribution.params if distribution is not None else ())
         self._show_curve()
 
+    def show_value(self, value: float) -> None:
+        """Move the value marker to ``value``; the curve stays (a drag changes the value, not the distribution)."""
+        self.value = float(value)
+        self.value_line.setValue(self.value)
+
     def _show_parameters(self, kind: str, params: tuple[float, ...]) -> None:
         names = PARAMETERS[kind]
         for index, (label, spin) in enumerate(zip(self.parameter_labels, self.parameter_spins)):

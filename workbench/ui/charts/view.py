@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 class ChartsView(QWidget):
     """Tabs with the energy, scope, per-run, embodied/operational, coverage and rejected-rows charts.
 
-    The footprint charts redraw on every session result. The inventory behind the scope chart
-    is prepared on first need and computed only while its tab shows; the quality charts read
-    the project again when another model is prepared (a project opened, data imported).
+    The shown chart redraws on every session result, previews included; a hidden tab takes the
+    latest result when it shows. The inventory behind the scope chart is prepared on first need;
+    the quality charts read the project again when another model is prepared (a project opened,
+    data imported).
     """
 
     def __init__(self, session: Session, options: ChartOptions | None = None, parent: QWidget | None = None) -> None:
@@ -53,7 +54,9 @@ class ChartsView(QWidget):
         self._inventory_model_of = None
         self._quality_model_of = None
         self._scopes_stale = True
-        self.tabs.currentChanged.connect(lambda _index: self._refresh_scopes_if_shown())
+        self._response: RecomputeResponse | None = None
+        self._fed: set[QWidget] = set()
+        self.tabs.currentChanged.connect(lambda _index: self._feed_current())
         unsubscribe = session.subscribe("result", self.show_result)
         self.destroyed.connect(lambda *_args: unsubscribe())
         self.show_result(session.result)
@@ -72,13 +75,28 @@ class ChartsView(QWidget):
             self.coverage.show_counts(None)
             self.rejected.show_sources(None)
             self._inventory = self._inventory_model_of = self._quality_model_of = None
+            self._response = None
             return
-        self.energy.show_frames(response.hourly, response.runs)
-        self.per_run.show_runs(response.runs)
-        self.embodied.show_totals(response.result.totals)
-        self._refresh_quality()
+        self._response = response
+        self._fed = set()
         self._scopes_stale = True
-        self._refresh_scopes_if_shown()
+        self._refresh_quality()
+        self._feed_current()
+
+    def _feed_current(self) -> None:
+        """Give the shown tab the latest result; hidden tabs get it when they show (a drag stays cheap)."""
+        chart, response = self.tabs.currentWidget(), self._response
+        if response is None or chart in self._fed:
+            return
+        if chart is self.energy:
+            self.energy.show_frames(response.hourly, response.runs)
+        elif chart is self.per_run:
+            self.per_run.show_runs(response.runs)
+        elif chart is self.embodied:
+            self.embodied.show_totals(response.result.totals)
+        elif chart is self.scopes and self._scopes_stale:
+            self.refresh_scopes()
+        self._fed.add(chart)
 
     def _refresh_quality(self) -> None:
         model = self.session.model
@@ -89,11 +107,6 @@ class ChartsView(QWidget):
         self.coverage.show_counts(counts)
         self.rejected.show_sources(sources)
         self._quality_model_of = model
-
-    def _refresh_scopes_if_shown(self) -> None:
-        if self.tabs.currentWidget() is not self.scopes or not self._scopes_stale:
-            return
-        self.refresh_scopes()
 
     def refresh_scopes(self) -> None:
         """Compute the inventory under the session's current assumptions and show it by scope."""
