@@ -52,6 +52,7 @@ class EnergyChart(QWidget):
         if hourly is None or hourly.empty:
             self.clear()
             return
+        many = hourly["run"].nunique() > MAX_CURVES
         hourly = _largest_runs(hourly)
         runs = [str(name) for name in hourly["run"].unique()]
         for name in [name for name in self.curves if name not in runs]:
@@ -63,6 +64,15 @@ class EnergyChart(QWidget):
         first_hour = float(hourly["hour_utc"].min())
         last_hour = float(hourly["hour_utc"].max())
         self.floor.setData([first_hour - HOUR_S / 2, last_hour + HOUR_S / 2], [0.0, 0.0])
+        if not many:
+            self.plot_item.enableAutoRange(y=True)
+        else:
+            # NOTE: a steady y range (a nice ceiling) keeps the axis from being redrawn on every
+            # frame of a drag; small projects keep the automatic range their tests rely on.
+            from workbench.ui.charts.base import nice_ceiling
+
+            top = float(hourly["facility_energy_kwh"].max())
+            self.plot_item.setYRange(0.0, nice_ceiling(top), padding=0.02)
 
     def clear(self) -> None:
         for name in list(self.curves):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -165,6 +166,21 @@ def _render_svg(view: pg.PlotWidget, path: Path, title: str) -> None:
         scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
     finally:
         painter.end()
+
+
+NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """Return the smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above ``value`` (1 for 0).
+
+    Charts that move while a slider drags use it as the top of the y axis, so the axis (whose
+    labels are slow to draw) changes only when the data cross a step, not on every frame.
+    """
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in NICE_STEPS if step * power >= value * (1 - 1e-12))
 
 
 def category_ticks(plot_item: pg.PlotItem, labels: list[str]) -> None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QMenu, QToolButton, 
 from workbench.services import chart_data
 from workbench.services.chart_data import ENERGY_UNITS
 from workbench.services.chart_state import ChartOptions
-from workbench.ui.charts.base import ChartWidget, series_color, style_plot
+from workbench.ui.charts.base import ChartWidget, nice_ceiling, series_color, style_plot
 
 # More hours than this are drawn as means over a few hours (2, 3, 6, 12 or 24), about one point
 # per pixel: filling 8,760 points per series made each frame take about half a second.
@@ -152,6 +152,9 @@ class EnergyOverTimeChart(ChartWidget):
             curve = self.curves.get(name) or self._new_curve(name, number)
             curve.setZValue(-number)  # the lower layers are drawn over the upper ones' fill
             curve.setData(hours, top)
+        if len(hours):
+            self.plot_item.setXRange(float(hours[0]), float(hours[-1]) + 3600.0 * self.bin_hours, padding=0.01)
+            self.plot_item.setYRange(0.0, nice_ceiling(float(top.max())), padding=0.0)
 
     def _new_curve(self, name: str, number: int) -> pg.PlotDataItem:
         color = series_color(number)
