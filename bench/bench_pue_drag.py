@@ -4,8 +4,8 @@ Usage: QT_QPA_PLATFORM=offscreen python bench/bench_pue_drag.py [PROJECT.cwb] [-
                                                                 [--steps N] [--write-results]
 
 The project is the reference built by ``bench/build_reference.py`` (1,000 runs, 5 sites, 2025).
-The main window opens it with the assumption editor and the charts docked; the editor's PUE
-slider is pressed and moved as a mouse would, then:
+The main window opens it with the assumption editor and the charts docked. The editor's PUE
+slider is pressed and moved as a mouse would, in two ways:
 
 * stream: slider moves arrive every 1/HZ s for S s (60 Hz by default, a mouse drag). A frame
   is one applied recompute: the totals panel and the energy chart (stacked by site, with the

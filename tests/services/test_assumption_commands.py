@@ -62,7 +62,7 @@ def audit(session) -> list[dict]:
     return read_entries(session.project_file.conn)
 
 
-def test_rows_cover_every_assumption_with_unit_source_and_distribution(session):
+def test_rows_cover_every_assumption(session):
     rows = {row.key: row for row in assumption_rows(session.project_file, "baseline")}
 
     assert list(rows) == list(SPECS)
@@ -70,7 +70,8 @@ def test_rows_cover_every_assumption_with_unit_source_and_distribution(session):
     assert pue.value == 1.28  # the demo's baseline stores the operator's PUE
     assert pue.unit == "kWh facility / kWh IT"
     assert pue.origin == "baseline"
-    assert pue.distribution.kind == "normal" and pue.distribution.params[0] == pytest.approx(1.28)
+    assert pue.distribution.kind == "normal"
+    assert pue.distribution.params[0] == pytest.approx(1.28)
     assert rows["embodied_method"].distribution is None
     assert rows["gwp_set"].choices == ("AR5", "AR6")
 
@@ -113,7 +114,7 @@ def test_command_needs_a_rationale(session):
         ChangeAssumption(SessionTarget(session), "baseline", "pue", 1.28, 1.4, "  ")
 
 
-def test_change_in_another_set_leaves_the_shown_set_alone(session):
+def test_change_in_other_set(session):
     assumption_sets.create_set(session.project_file.conn, "efficient", "tester", "baseline")
     session.project_file.conn.commit()
     command = ChangeAssumption(SessionTarget(session), "efficient", "pue", 1.28, 1.1, "new cooling")
@@ -179,7 +180,7 @@ def test_change_commits_one_command_and_clears_the_rationale(editor, session):
     assert editor.state.row().value == 1.28  # the editor reloads after the undo
 
 
-def test_change_without_rationale_is_refused_and_keeps_the_preview(editor, session):
+def test_change_without_rationale_rejected(editor, session):
     editor.select("pue")
     editor.changing(1.5)
 
@@ -254,7 +255,7 @@ def test_density_curve_known_values():
     assert set(uniform["density"].round(12)) == {0.0, 0.5}
 
 
-def test_fixed_and_degenerate_distributions_are_a_spike_at_the_value():
+def test_fixed_distribution_is_spike():
     fixed = density_curve(Distribution.fixed(), 1.55)
     flat = density_curve(Distribution("normal", (1.4, 0.0)))
 

@@ -1,4 +1,4 @@
-"""Chart data shaping without Qt: hand-made frames with known answers, and the demo project's real series."""
+"""Chart data shaping without Qt: hand-made frames with known results, and the demo project's real series."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def runs_frame() -> pd.DataFrame:
                          "total_co2e_kg": [15.0, 0.5, 40.0]})
 
 
-def test_energy_stacked_by_run_orders_by_energy_and_fills_gaps_with_zero():
+def test_stack_by_run_order_and_gaps():
     table = chart_data.energy_stacked(hourly_frame(), runs_frame(), stack_by="run")
 
     assert list(table.columns) == ["c", "a", "b"]  # 100, 30 and 5 kWh
@@ -47,7 +47,7 @@ def test_energy_stacked_by_run_orders_by_energy_and_fills_gaps_with_zero():
     assert table["c"].tolist() == [0.0, 100.0, 0.0, 0.0]
 
 
-def test_energy_stacked_by_site_sums_the_runs_of_each_site():
+def test_stack_by_site_sums_runs():
     table = chart_data.energy_stacked(hourly_frame(), runs_frame(), stack_by="site")
 
     assert list(table.columns) == ["y", "x"]
@@ -74,7 +74,7 @@ def test_energy_stacked_rejects_an_unknown_dimension():
         chart_data.energy_stacked(hourly_frame(), runs_frame(), stack_by="zone")
 
 
-def test_hourly_intensity_is_energy_weighted_and_skips_unmatched_hours():
+def test_intensity_energy_weighted():
     intensity = chart_data.hourly_intensity(hourly_frame())
 
     # hour 0: (5 + 0.5) kg / 11 kWh = 500 g/kWh; hour 1: 18 kg / 120 kWh = 150 g/kWh; hour 3 unmatched
@@ -144,7 +144,7 @@ def test_in_unit_converts_and_rejects_unknown_units():
 
 # -- chart options and CSV -------------------------------------------------------------------
 
-def test_chart_options_notify_per_field_and_only_on_change():
+def test_options_notify_on_change_only():
     options = ChartOptions()
     seen = []
     options.subscribe("stack_by", seen.append)
@@ -177,7 +177,7 @@ def test_toggle_series_hides_and_shows():
     assert options.get("hidden_series") == frozenset({"run-2"})
 
 
-def test_guard_cell_quotes_text_that_would_run_as_a_formula():
+def test_guard_cell_quotes_formulas():
     assert guard_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert guard_cell("+1") == "'+1"
     assert guard_cell("-2") == "'-2"
@@ -232,7 +232,7 @@ def test_prepared_hourly_series_equal_the_engine_frame(demo_session):
             np.testing.assert_allclose(got[column].to_numpy(float), expected[column].to_numpy(float), equal_nan=True)
 
 
-def test_stacked_energy_of_the_demo_adds_up_to_the_runs_facility_energy(demo_session):
+def test_demo_stack_sums_facility_energy(demo_session):
     response = demo_session.result
 
     by_site = chart_data.energy_stacked(response.hourly, response.runs, stack_by="site")
@@ -245,7 +245,7 @@ def test_stacked_energy_of_the_demo_adds_up_to_the_runs_facility_energy(demo_ses
     assert np.all(np.diff(by_run.index.to_numpy()) == H)
 
 
-def test_quality_counts_of_the_demo_match_its_hourly_rows(demo_session):
+def test_demo_quality_counts_match_rows(demo_session):
     counts, sources = chart_data.load_quality(demo_session.project_file)
 
     rows = demo_session.project_file.conn.execute("SELECT count(*) FROM energy_hourly").fetchone()[0]

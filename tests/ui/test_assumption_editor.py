@@ -16,7 +16,7 @@ from workbench.ui.assumption_editor import AssumptionEditorView
 from workbench.ui.recompute import Recomputer
 
 
-class Refusals:
+class CancelledRationales:
     """A rationale provider whose user cancels every question."""
 
     def __init__(self) -> None:
@@ -73,7 +73,7 @@ def drag(view, position: int) -> None:
 
 # -- table and selection ---------------------------------------------------------------------
 
-def test_table_lists_every_assumption_with_value_unit_distribution_and_origin(editor):
+def test_table_lists_every_assumption(editor):
     table = editor.table
     pue = row_of(editor, "pue")
 
@@ -116,7 +116,7 @@ def test_dragging_the_slider_previews_totals_without_storing(qtbot, editor, sess
     assert len(audit(session)) == before
 
 
-def test_releasing_the_slider_commits_one_undo_command_with_the_rationale(qtbot, editor, session, rationales):
+def test_slider_release_commits_command(qtbot, editor, session, rationales):
     drag(editor, 100)
     editor.value_slider.setSliderDown(False)  # sliderReleased
 
@@ -135,7 +135,7 @@ def test_releasing_the_slider_commits_one_undo_command_with_the_rationale(qtbot,
 
 
 def test_cancelled_rationale_discards_the_preview(qtbot, session):
-    rationales = Refusals()
+    rationales = CancelledRationales()
     recomputer = Recomputer(session)
     view = AssumptionEditorView(session, recomputer, ask_rationale=rationales)
     qtbot.addWidget(view)
@@ -154,7 +154,7 @@ def test_cancelled_rationale_discards_the_preview(qtbot, session):
     assert session.assumptions == session.committed
 
 
-def test_spin_box_previews_and_enter_commits_with_the_typed_rationale(qtbot, editor, session, rationales):
+def test_spin_box_preview_and_enter(qtbot, editor, session, rationales):
     qtbot.keyClicks(editor.rationale_edit, "site PUE for 2025")
     assert editor.state.get("rationale") == "site PUE for 2025"
 
@@ -235,7 +235,7 @@ def test_editor_follows_the_session_set(editor, session):
 
 # -- distribution picker ---------------------------------------------------------------------
 
-def test_picking_a_kind_sets_the_draft_distribution_and_draws_its_curve(editor):
+def test_kind_pick_sets_draft(editor):
     combo = editor.picker.kind_combo
 
     combo.setCurrentIndex(combo.findData("triangular"))
@@ -267,7 +267,7 @@ def test_invalid_parameters_say_why_and_leave_no_draft(editor):
     assert editor.store_distribution_button.isEnabled() is False
 
 
-def test_draft_distribution_in_the_state_shows_in_the_picker(editor):
+def test_draft_shows_in_picker(editor):
     editor.state.set("draft_distribution", Distribution("lognormal", (1.3, 1.1)))
 
     assert editor.picker.kind_combo.currentData() == "lognormal"
@@ -276,7 +276,7 @@ def test_draft_distribution_in_the_state_shows_in_the_picker(editor):
     assert "lognormal" in editor.picker.summary_label.text()
 
 
-def test_store_distribution_writes_an_audited_change_and_undo_restores_the_default(editor, session):
+def test_store_distribution_and_undo(editor, session):
     editor.state.set("draft_distribution", Distribution("triangular", (1.2, 1.28, 1.4)))
     editor.state.set("rationale", "operator's stated range")
 
@@ -291,7 +291,7 @@ def test_store_distribution_writes_an_audited_change_and_undo_restores_the_defau
 
 # -- in the main window ----------------------------------------------------------------------
 
-def test_main_window_has_the_editor_and_charts_and_they_follow_a_drag(qtbot, window, demo_file, tmp_path):
+def test_window_views_follow_drag(qtbot, window, demo_file, tmp_path):
     path = tmp_path / "window.cwb"
     shutil.copy(demo_file, path)
     assert window.open_project(path)

@@ -65,7 +65,7 @@ def top_curve_total(chart) -> float:
 
 # -- energy over time ------------------------------------------------------------------------
 
-def test_energy_chart_stacks_by_site_then_by_run_from_the_combo(view, session):
+def test_stack_combo_sets_stack_by(view, session):
     chart = view.energy
     runs = session.result.runs
 
@@ -107,7 +107,7 @@ def test_unit_combo_and_intensity_check_set_the_options(view):
     assert chart.intensity_curve.isVisible() is True
 
 
-def test_series_menu_hides_a_series_and_hidden_series_uncheck_the_menu(view):
+def test_series_menu_binds_both_ways(view):
     chart = view.energy
     actions = {action.text(): action for action in chart.series_menu.actions()}
 
@@ -146,7 +146,7 @@ def test_charts_follow_a_preview_and_its_commit(view, session):
 
 # -- bars ------------------------------------------------------------------------------------
 
-def test_scope_chart_computes_the_inventory_when_its_tab_shows(view, session):
+def test_scope_chart_when_tab_shows(view, session):
     assert view.scopes.frame.empty  # not computed while another tab shows
 
     view.tabs.setCurrentWidget(view.scopes)
@@ -214,7 +214,8 @@ def test_every_chart_exports_png_svg_and_csv(view, tmp_path, index):
     data = chart.export("csv", tmp_path / "chart.csv")
 
     image = QImage(str(png))
-    assert image.isNull() is False and image.width() >= 400
+    assert image.isNull() is False
+    assert image.width() >= 400
     assert ElementTree.parse(svg).getroot().tag.endswith("svg")
     rows = read_csv(data)
     frame = chart.data()
@@ -229,10 +230,11 @@ def test_export_actions_have_text_and_tooltips(view):
     for chart in view.charts:
         for fmt, action in chart.export_actions.items():
             assert action.text() == f"Export {fmt.upper()}..."
-            assert action.toolTip() and action.toolTip() != action.text()
+            assert action.toolTip()
+            assert action.toolTip() != action.text()
 
 
-def test_csv_export_quotes_a_source_name_that_looks_like_a_formula(view, session, tmp_path):
+def test_csv_export_quotes_formula_text(view, session, tmp_path):
     conn = session.project_file.conn
     conn.execute("UPDATE sources SET original_name = '=HYPERLINK(\"http://example.invalid\")' WHERE id = 1")
     conn.commit()

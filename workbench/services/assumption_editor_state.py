@@ -1,6 +1,6 @@
 """The assumption editor's state and behaviour without Qt.
 
-:class:`EditorState` holds what the editor shows: the rows of the selected set, the selected
+:class:`EditorState` contains what the editor shows: the rows of the selected set, the selected
 key, the draft value and draft distribution being edited, and the rationale typed so far. The
 Qt widget binds its controls to these fields in both directions; tests drive the same object.
 
@@ -104,7 +104,7 @@ class AssumptionEditor:
     # -- editing -----------------------------------------------------------------------------
 
     def changing(self, value: Any) -> None:
-        """The value is moving (a slider drag): preview it without storing."""
+        """Preview ``value`` for the selected key without storing it, as during a slider drag."""
         row = self._selected()
         value = coerce(row.key, value)
         self.state.set("draft_value", value)
@@ -113,8 +113,8 @@ class AssumptionEditor:
     def change(self, value: Any, rationale: str | None = None) -> Command | None:
         """Store ``value`` for the selected key as one undo command; return it, or None if unchanged.
 
-        The rationale is ``rationale`` or the state's; without one AssumptionError is raised and
-        the preview stays, so the caller can ask for a reason or call :meth:`discard`.
+        The rationale is ``rationale``, else the state's. Without one, AssumptionError is raised
+        and the preview stays, so the caller can ask for a reason or call :meth:`discard`.
         """
         row = self._selected()
         value = coerce(row.key, value)

@@ -1,9 +1,10 @@
 """The data behind each chart, shaped as DataFrames; the chart widgets, CSV exports and tests read these.
 
-Inputs are the recompute response's frames (``hourly``: run, hour_utc, facility_energy_kwh,
-co2e_g_per_kwh, operational_co2e_kg; ``runs``: one row per run with site and emissions), the
-engine's totals and the project's quality counts. Values stay in the engine's base units (kWh,
-kgCO2e, gCO2e/kWh) until :func:`in_unit` converts a frame for display.
+Inputs are the recompute response's frames, the engine's totals and the project's quality
+counts. The ``hourly`` frame has the columns run, hour_utc, facility_energy_kwh, co2e_g_per_kwh
+and operational_co2e_kg. The ``runs`` frame has one row per run with its site and emissions.
+Values stay in the engine's base units (kWh, kgCO2e, gCO2e/kWh) until :func:`in_unit` converts
+a frame for display.
 """
 
 from __future__ import annotations
@@ -184,7 +185,10 @@ def rejected_rows(sources: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_quality(project) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read the project's energy quality counts and per-source row counts (see :mod:`workbench.project.quality_repo`)."""
+    """Read the project's energy quality counts and the row counts of each imported file.
+
+    See :mod:`workbench.project.quality_repo` for the columns.
+    """
     from workbench.project import quality_repo
 
     return quality_repo.energy_quality_counts(project.conn), quality_repo.rejected_by_source(project.conn)

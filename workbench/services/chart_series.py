@@ -31,13 +31,16 @@ class HourlySeries:
         runs = prepared.inputs
         lengths = np.array([len(run.hours) for run in runs], dtype=np.int64)
         self.run_of_row = np.repeat(np.arange(len(runs), dtype=np.int64), lengths)
-        self.hours = np.concatenate([run.hours for run in runs]).astype(np.int64) if len(runs) else np.zeros(0, np.int64)
+        hours = [run.hours for run in runs]
+        self.hours = np.concatenate(hours).astype(np.int64) if hours else np.zeros(0, np.int64)
         self.energy = {level: _concat([run.energy_kwh[level] for run in runs]) for level in LEVELS}
         self.metered_pue = _concat([prepared.metered_pue[run.site].at(run.hours) if run.site in prepared.metered_pue
                                     else np.full(len(run.hours), np.nan) for run in runs])
-        self.run_names = pd.Categorical.from_codes(self.run_of_row, categories=pd.Index([run.name for run in runs])) \
-            if len(runs) and len(set(run.name for run in runs)) == len(runs) else np.array(
-                [runs[i].name for i in self.run_of_row], dtype=object)
+        names = [run.name for run in runs]
+        if len(set(names)) == len(names):  # run names are unique in a project, so this is the usual case
+            self.run_names = pd.Categorical.from_codes(self.run_of_row, categories=pd.Index(names, dtype=object))
+        else:
+            self.run_names = np.array(names, dtype=object)[self.run_of_row]
         self._factors: dict[str, np.ndarray] = {}
 
     def factors(self, zone_override: str) -> np.ndarray:

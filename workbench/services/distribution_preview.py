@@ -44,8 +44,8 @@ def starting_distribution(kind: str, value: float, spread: float = 0.05) -> Dist
 def density_curve(distribution: Distribution, value: float = 0.0, points: int = 201) -> pd.DataFrame:
     """Return columns x and density of ``distribution`` (absolute, or relative taken at ``value``).
 
-    For a fixed distribution the frame has two rows at ``value`` with density 0 and 1: a spike;
-    so has a distribution without spread, at its mean.
+    For a fixed distribution the frame has two rows at ``value`` with density 0 and 1, a spike.
+    A distribution without spread gets the same spike at its mean.
     """
     d = distribution.at(value)
     if d.is_fixed:

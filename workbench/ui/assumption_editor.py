@@ -2,15 +2,15 @@
 
 The widget only binds Qt controls to :class:`~workbench.services.assumption_editor_state.EditorState`
 in both directions and forwards user gestures to
-:class:`~workbench.services.assumption_editor_state.AssumptionEditor`: a slider drag or a spin
-box step previews (the totals and charts follow through the shared :class:`Recomputer`); a
-release, Enter or the Store button commits one undo command with the rationale.
+:class:`~workbench.services.assumption_editor_state.AssumptionEditor`. A slider drag or a spin
+box step previews the value, and the totals and charts follow through the shared
+:class:`Recomputer`. A release, Enter or the Store button commits one undo command with the
+rationale.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
 
 from workbench.errors import AssumptionError
 from workbench.services.assumption_commands import AssumptionRow, SessionTarget
-from workbench.services.assumptions import SPECS
 from workbench.services.assumption_editor_state import AssumptionEditor, Command
 from workbench.services.session import Session
+from workbench.ui.assumption_scales import (SLIDER_STEPS, decimals, optional, shown, single_step, slider_position,
+                                            slider_value, source_text)
 from workbench.ui.distribution_picker import DistributionPicker
 from workbench.ui.errors import show_error
 from workbench.ui.rationale import RationaleProvider, ask_rationale_dialog
@@ -30,16 +31,16 @@ from workbench.ui.recompute import Recomputer
 
 log = logging.getLogger(__name__)
 
-SLIDER_STEPS = 1000
 TABLE_COLUMNS = ("Assumption", "Value", "Unit", "Distribution", "Set in")
 
 
 class AssumptionEditorView(QWidget):
     """Edit the session's selected assumption set.
 
-    ``recomputer`` previews while a value moves (the main window's, so all views share one
-    stream of requests); ``push`` receives each command and must run its ``do()`` (an undo
-    stack's push); ``ask_rationale`` is asked when a change is committed without a typed rationale.
+    ``recomputer`` previews while a value moves. Pass the main window's, so that all views share
+    one stream of requests. ``push`` receives each command and must run its ``do()``, as an undo
+    stack's push does. ``ask_rationale`` is called when a change is committed without a typed
+    rationale.
     """
 
     def __init__(self, session: Session, recomputer: Recomputer, *, push: Callable[[Command], None] | None = None,
@@ -116,6 +117,7 @@ class AssumptionEditorView(QWidget):
                        self.empty_check):
             value_row.addWidget(widget)
         value_row.setStretch(1, 1)
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.store_button)
         buttons.addWidget(self.discard_button)
@@ -124,6 +126,7 @@ class AssumptionEditorView(QWidget):
         distribution_buttons.addWidget(self.store_distribution_button)
         distribution_buttons.addWidget(self.default_distribution_button)
         distribution_buttons.addStretch(1)
+
         detail = QGroupBox("Selected assumption")
         form = QFormLayout(detail)
         form.addRow(self.title_label)
@@ -134,6 +137,7 @@ class AssumptionEditorView(QWidget):
         form.addRow(buttons)
         form.addRow(self.picker)
         form.addRow(distribution_buttons)
+
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(detail)
@@ -199,7 +203,7 @@ class AssumptionEditorView(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
         for number, row in enumerate(rows):
-            cells = (row.label, _shown(row.value), row.unit,
+            cells = (row.label, shown(row.value), row.unit,
                      row.distribution.describe() if row.distribution is not None else "",
                      row.origin)
             for column, text in enumerate(cells):
@@ -225,12 +229,12 @@ class AssumptionEditorView(QWidget):
     def _show_detail(self, row: AssumptionRow | None) -> None:
         self.title_label.setText(f"{row.label} ({row.key})" if row else "No assumption selected")
         self._show_set()
-        self.source_label.setText(_source_text(row) if row else "")
+        self.source_label.setText(source_text(row) if row else "")
         self.unit_label.setText(row.unit if row else "")
         number = row is not None and row.kind == "number"
         for widget in (self.value_spin, self.value_slider):
             widget.setVisible(number)
-        self.empty_check.setVisible(number and _optional(row))
+        self.empty_check.setVisible(number and optional(row))
         self.choice_combo.setVisible(row is not None and row.kind == "choice")
         self.text_edit.setVisible(row is not None and row.kind == "text")
         if row is not None and row.kind == "number":
@@ -252,8 +256,8 @@ class AssumptionEditorView(QWidget):
         self.value_spin.blockSignals(True)
         low, high = row.minimum if row.minimum is not None else -1e18, row.maximum if row.maximum is not None else 1e18
         self.value_spin.setRange(low, high)
-        self.value_spin.setDecimals(_decimals(row))
-        self.value_spin.setSingleStep(_step(row))
+        self.value_spin.setDecimals(decimals(row))
+        self.value_spin.setSingleStep(single_step(row))
         self.value_spin.blockSignals(False)
 
     def _show_value(self, value: Any) -> None:
@@ -328,24 +332,17 @@ class AssumptionEditorView(QWidget):
             self.commit_value(self.value_spin.value())
 
     def _empty_toggled(self, empty: bool) -> None:
+        if empty:
+            self.commit_value(None)
+            return
         row = self.state.row()
-        self.commit_value(None if empty else (row.value if row.value is not None else row.minimum))
+        self.commit_value(row.value if row.value is not None else row.minimum)
 
     def _slider_value(self, position: int) -> float:
-        row = self.state.row()
-        low, high = _slider_range(row)
-        if _log_scale(row):
-            return float(round(math.exp(math.log(low) + (math.log(high) - math.log(low)) * position / SLIDER_STEPS), 6))
-        return round(low + (high - low) * position / SLIDER_STEPS, _decimals(row))
+        return slider_value(self.state.row(), position)
 
     def _slider_position(self, value: float) -> int:
-        row = self.state.row()
-        low, high = _slider_range(row)
-        if _log_scale(row):
-            share = (math.log(max(value, low)) - math.log(low)) / (math.log(high) - math.log(low))
-        else:
-            share = (value - low) / (high - low) if high > low else 0.0
-        return int(round(min(max(share, 0.0), 1.0) * SLIDER_STEPS))
+        return slider_position(self.state.row(), value)
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -393,42 +390,3 @@ class AssumptionEditorView(QWidget):
         self.recomputer.cancel()
         if self.session.committed is not None and self.session.assumptions != self.session.committed:
             self.session.discard_preview()
-
-
-def _shown(value: Any) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
-
-
-def _source_text(row: AssumptionRow) -> str:
-    text = row.source
-    if row.rationale and row.origin != "default":
-        text += f". Rationale: {row.rationale}"
-    return text
-
-
-def _optional(row: AssumptionRow) -> bool:
-    return SPECS[row.key].optional
-
-
-def _slider_range(row: AssumptionRow) -> tuple[float, float]:
-    low = row.minimum if row.minimum is not None else 0.0
-    high = row.maximum if row.maximum is not None else max(1.0, abs(row.value or 1.0) * 10)
-    return low, high
-
-
-def _log_scale(row: AssumptionRow) -> bool:
-    low, high = _slider_range(row)
-    return low > 0 and high / low > 1000
-
-
-def _decimals(row: AssumptionRow) -> int:
-    low, high = _slider_range(row)
-    if _log_scale(row):
-        return 0 if low >= 1 else 6
-    return max(0, min(6, 3 - int(math.floor(math.log10(max(high - low, 1e-9))))))
-
-
-def _step(row: AssumptionRow) -> float:
-    return 10.0 ** -_decimals(row) if not _log_scale(row) else max(row.minimum or 1.0, 1.0)

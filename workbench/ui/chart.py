@@ -67,8 +67,8 @@ class EnergyChart(QWidget):
         if not many:
             self.plot_item.enableAutoRange(y=True)
         else:
-            # NOTE: a steady y range (a nice ceiling) keeps the axis from being redrawn on every
-            # frame of a drag; small projects keep the automatic range their tests rely on.
+            # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
+            # frame of a drag. Projects with few runs keep the automatic range.
             from workbench.ui.charts.base import nice_ceiling
 
             top = float(hourly["facility_energy_kwh"].max())

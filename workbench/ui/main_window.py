@@ -393,7 +393,6 @@ class MainWindow(QMainWindow):
         self.session.close()
         super().closeEvent(event)
 
-
     # -- 7B hook: the assumption editor and the charts, as two tabbed docks with a View menu ----
 
     def _add_assumption_and_chart_views(self) -> None:

@@ -18,10 +18,10 @@ MERGE_DELAY_MS = 30  # moves closer together than this become one request
 class Recomputer(QObject):
     """Collects preview changes, requests a recompute from the session and applies the response.
 
-    It throttles rather than debounces: the first move of a drag starts the merge timer, later
-    moves only add to the pending changes, and while a recompute runs nothing new is submitted;
-    when it ends, the changes that piled up meanwhile go at once as one request. So a steady
-    drag gets one update per recompute-and-draw cycle instead of none until the mouse rests.
+    It throttles rather than debounces. The first move of a drag starts the merge timer, and
+    later moves only add to the pending changes. While a recompute runs, nothing new is
+    submitted. When it ends, the changes that piled up meanwhile go at once as one request, so a
+    steady drag gets one update per recompute-and-draw cycle instead of none until the mouse rests.
     One pool thread computes, so responses arrive in request order; the session still drops
     any response that a newer request made stale.
     """

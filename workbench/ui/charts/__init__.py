@@ -1,4 +1,4 @@
-"""The workbench's charts (pyqtgraph), each a widget of its own over :class:`~workbench.services.chart_state.ChartOptions`."""
+"""The workbench's charts (pyqtgraph), each a widget over one :class:`~workbench.services.chart_state.ChartOptions`."""
 
 from workbench.ui.charts.bars import EmbodiedOperationalChart, PerRunChart, ScopeChart
 from workbench.ui.charts.base import ChartWidget

@@ -44,7 +44,7 @@ class EmissionsChart(ChartWidget):
         self.unit_combo.blockSignals(False)
 
     def data(self) -> pd.DataFrame:
-        """The bars' numbers in the emissions unit shown; value columns are renamed to carry the unit."""
+        """Return the bars' numbers in the emissions unit shown, with the unit in the value columns' names."""
         unit = self.options.get("emissions_unit")
         frame = chart_data.in_unit(self.frame, [c for c in self.value_columns if c in self.frame], unit,
                                    EMISSION_UNITS)

@@ -1,4 +1,4 @@
-"""What every chart shares: a pyqtgraph plot, and export of the picture (PNG, SVG) and of its data (CSV)."""
+"""The base of every chart widget: a pyqtgraph plot, picture export (PNG, SVG) and data export (CSV)."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ class ChartWidget(QWidget):
     # -- for subclasses ----------------------------------------------------------------------
 
     def data(self) -> pd.DataFrame:
-        """The numbers the chart shows, in the units it shows them."""
+        """Return the numbers the chart shows, in the units it shows them."""
         raise NotImplementedError
 
     def redraw(self) -> None:
@@ -142,9 +142,9 @@ class ChartWidget(QWidget):
         try:
             pg.exporters.SVGExporter(self.plot_widget.scene()).export(str(path))
         except ValueError:
-            # NOTE: pyqtgraph 0.14.0's SVG exporter fails on the closed clip path ("... Z") that Qt 6
-            # writes for every ViewBox (pyqtgraph issue #3495); Qt's own SVG generator draws the
-            # same scene instead, without pyqtgraph's coordinate clean-up.
+            # NOTE: pyqtgraph 0.14.0's SVG exporter splits path data at spaces and raises ValueError
+            # on the closing "Z" that Qt 6 writes for every ViewBox clip path. Qt's own SVG
+            # generator draws the same scene instead, without pyqtgraph's coordinate clean-up.
             log.info("pyqtgraph could not export %s as SVG; drawing it with QSvgGenerator", self.name)
             _render_svg(self.plot_widget, path, self.title)
         log.info("exported chart %s as svg to %s", self.name, path)

@@ -22,9 +22,9 @@ class ChartsView(QWidget):
     """Tabs with the energy, scope, per-run, embodied/operational, coverage and rejected-rows charts.
 
     The shown chart redraws on every session result, previews included; a hidden tab takes the
-    latest result when it shows. The inventory behind the scope chart is prepared on first need;
-    the quality charts read the project again when another model is prepared (a project opened,
-    data imported).
+    latest result when it shows. The inventory behind the scope chart is prepared on first need.
+    The quality charts read the project again when another model is prepared, for example after
+    a project opens or data is imported.
     """
 
     def __init__(self, session: Session, options: ChartOptions | None = None, parent: QWidget | None = None) -> None:
@@ -37,6 +37,7 @@ class ChartsView(QWidget):
         self.embodied = EmbodiedOperationalChart(self.options)
         self.coverage = CoverageChart(self.options)
         self.rejected = RejectedRowsChart(self.options)
+
         self.tabs = QTabWidget()
         for chart, text, tip in (
                 (self.energy, "Energy over time", "Facility energy per hour, stacked by run or site"),
@@ -50,6 +51,7 @@ class ChartsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+
         self._inventory = None
         self._inventory_model_of = None
         self._quality_model_of = None
