@@ -66,12 +66,12 @@ def energy_stacked(hourly: pd.DataFrame, runs: pd.DataFrame, *, stack_by: str = 
     codes, names = _series_codes(hourly, runs, stack_by)
     energy = hourly["facility_energy_kwh"].to_numpy(float)
     totals = np.bincount(codes, weights=energy, minlength=len(names))
-    order = sorted(range(len(names)), key=lambda i: (-totals[i], str(names[i])))
+    order = np.argsort(-totals, kind="stable")  # equal totals keep the order of first appearance
     labels = [str(names[i]) for i in order]
     if len(order) > max_series:  # the smallest series share one column
         labels = labels[:max_series - 1] + [OTHER_SERIES]
     position = np.empty(len(names), dtype=np.int64)
-    position[np.asarray(order, dtype=np.int64)] = np.minimum(np.arange(len(order)), len(labels) - 1)
+    position[order] = np.minimum(np.arange(len(order)), len(labels) - 1)
     hours, hour_pos = _hour_positions(hourly["hour_utc"].to_numpy(np.int64))
     cells = np.bincount(position[codes] * len(hours) + hour_pos, weights=energy, minlength=len(labels) * len(hours))
     table = pd.DataFrame(cells.reshape(len(labels), len(hours)).T, index=pd.Index(hours, name="hour_utc"),

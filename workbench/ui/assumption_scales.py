@@ -1,4 +1,4 @@
-"""How the assumption editor shows a value: text, slider scale (linear or logarithmic), decimals and step."""
+"""Display rules of the assumption editor's values: text, slider scale (linear or logarithmic), decimals and step."""
 
 from __future__ import annotations
 

@@ -53,26 +53,23 @@ class EnergyChart(QWidget):
             self.clear()
             return
         many = hourly["run"].nunique() > MAX_CURVES
-        hourly = _largest_runs(hourly)
-        runs = [str(name) for name in hourly["run"].unique()]
-        for name in [name for name in self.curves if name not in runs]:
+        series = _largest_runs(hourly) if many else _each_run(hourly)
+        for name in [name for name in self.curves if name not in series]:
             self._remove(name)
-        for number, (name, rows) in enumerate(hourly.groupby("run", sort=False, observed=True)):
-            hours = rows["hour_utc"].to_numpy(np.float64)
-            energy_kwh = rows["facility_energy_kwh"].to_numpy(np.float64)
-            self._draw(str(name), number, hours, energy_kwh)
+        for number, (name, (hours, energy_kwh)) in enumerate(series.items()):
+            self._draw(name, number, hours, energy_kwh)
         first_hour = float(hourly["hour_utc"].min())
         last_hour = float(hourly["hour_utc"].max())
         self.floor.setData([first_hour - HOUR_S / 2, last_hour + HOUR_S / 2], [0.0, 0.0])
         if not many:
             self.plot_item.enableAutoRange(y=True)
-        else:
-            # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
-            # frame of a drag. Projects with few runs keep the automatic range.
-            from workbench.ui.charts.base import nice_ceiling
+            return
+        # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
+        # frame of a drag. Projects with few runs keep the automatic range.
+        from workbench.ui.charts.base import nice_ceiling
 
-            top = float(hourly["facility_energy_kwh"].max())
-            self.plot_item.setYRange(0.0, nice_ceiling(top), padding=0.02)
+        top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values())
+        self.plot_item.setYRange(0.0, nice_ceiling(top), padding=0.02)
 
     def clear(self) -> None:
         for name in list(self.curves):
@@ -97,13 +94,17 @@ class EnergyChart(QWidget):
         self.legend.removeItem(curve)
 
 
-def _largest_runs(hourly: "pd.DataFrame") -> "pd.DataFrame":
-    """Keep the rows of the :data:`MAX_CURVES` - 1 runs with most energy; sum the others per hour."""
+def _each_run(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return each run's hours and facility kWh, in the order the runs first appear."""
+    return {str(name): (rows["hour_utc"].to_numpy(np.float64), rows["facility_energy_kwh"].to_numpy(np.float64))
+            for name, rows in hourly.groupby("run", sort=False, observed=True)}
+
+
+def _largest_runs(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return the hours and kWh of the :data:`MAX_CURVES` - 1 runs with most energy, and of the others summed."""
     from workbench.services.chart_data import OTHER_SERIES, energy_stacked
 
-    if hourly["run"].nunique() <= MAX_CURVES:
-        return hourly
     table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES)
-    table = table.rename(columns={OTHER_SERIES: OTHER_RUNS})
-    return (table.reset_index().melt(id_vars="hour_utc", var_name="run", value_name="facility_energy_kwh")
-            [["run", "hour_utc", "facility_energy_kwh"]])
+    hours = table.index.to_numpy(np.float64)
+    return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, table[name].to_numpy(np.float64))
+            for name in table.columns}
