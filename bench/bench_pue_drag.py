@@ -11,7 +11,7 @@ slider is pressed and moved as a mouse would, in two ways:
   is one applied recompute: the totals panel and the energy chart (stacked by site, with the
   intensity overlay) hold the new numbers and are painted. Frames per second = frames / S;
   the intermediate positions merge, as they should;
-* step: N moves one at a time, each waiting for its frame; the time from the move to the
+* step: N moves one at a time, each waiting for its frame. The time from the move to the
   painted frame is the latency of one update, without merging.
 
 Paint is forced with ``repaint()`` on the totals panel and the chart so that drawing is timed
@@ -105,7 +105,7 @@ def stream(window: MainWindow, seconds: float, rate_hz: float) -> dict:
     window.recomputer.wait_idle(30_000)
     window.recomputer.applied.disconnect(frames._painted)
     window.recomputer.cancel()
-    slider.setSliderDown(False)  # the rationale is refused, so the preview is discarded
+    slider.setSliderDown(False)  # the rationale provider returns None, so the preview is discarded
     window.recomputer.wait_idle(30_000)
     inside = [t for t in frames.times if t - started <= elapsed]
     gaps = [b - a for a, b in zip(inside, inside[1:])]
