@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
             "export_pdf": lambda: self.choose_export("pdf"), "clear_recent": self.clear_recent, "quit": self.close})
         self._build_widgets()
         self._build_menus()
+        self._add_assumption_and_chart_views()  # helper 7B's hook, defined at the end of the class
         self._build_status_bar()
         self._subscribe()
         self._show_project(None)
@@ -391,6 +392,40 @@ class MainWindow(QMainWindow):
         self.recomputer.shutdown()
         self.session.close()
         super().closeEvent(event)
+
+    # -- 7B hook: the assumption editor and the charts, as two tabbed docks with a View menu ----
+
+    def _add_assumption_and_chart_views(self) -> None:
+        from PySide6.QtWidgets import QDockWidget
+
+        from workbench.ui.assumption_editor import AssumptionEditorView
+        from workbench.ui.charts.view import ChartsView
+
+        # NOTE: commands run directly until the undo stack exists; pass its push as ``push=`` then.
+        self.assumption_editor = AssumptionEditorView(self.session, self.recomputer,
+                                                      push=getattr(self, "push_command", None),
+                                                      ask_rationale=self.ask_rationale)
+        self.charts_view = ChartsView(self.session)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.setToolTipsVisible(True)
+        view_menu.menuAction().setToolTip("Show or hide the assumption editor and the charts")
+        docks = []
+        for widget, title, name, tip in (
+                (self.assumption_editor, "Assumption editor", "assumption_editor_dock",
+                 "Show the assumption editor: values, sources, distributions and rationales of the selected set"),
+                (self.charts_view, "Charts", "charts_dock",
+                 "Show the charts: energy over time, scopes, runs, embodied and operational, data quality")):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            action = dock.toggleViewAction()
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            view_menu.addAction(action)
+            docks.append(dock)
+        self.tabifyDockWidget(docks[0], docks[1])
+        docks[0].raise_()
 
 
 def _dropped_project(mime: QMimeData) -> str | None:
