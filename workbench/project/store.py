@@ -21,7 +21,7 @@ from typing import Iterator
 from workbench import __version__
 from workbench.errors import (DamagedProjectError, ForeignFileError, NewerFormatError,
                               ProjectFileError)
-from workbench.project import audit, migrations
+from workbench.project import audit, migrations, schema_guard
 from workbench.clock import utc_now_text
 
 log = logging.getLogger(__name__)
@@ -239,6 +239,21 @@ def _reject_unknown_steps(path: Path, conn: sqlite3.Connection) -> None:
                                 "from its input files. This file was not changed.")
 
 
+def _check_contents(path: Path, conn: sqlite3.Connection, user_version: int) -> None:
+    """Refuse planted schema objects and oversized text before anything reads or writes the file."""
+    try:
+        _reject_unknown_steps(path, conn)
+        schema_guard.check_schema(path, conn, user_version)
+        schema_guard.check_text_sizes(path, conn)
+    except ProjectFileError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DamagedProjectError(path, f"is damaged: {exc}",
+                                  hint="Restore it from a backup or ask the sender for a new copy.") from exc
+
+
 def open_project(path: str | Path, *, read_only: bool = False) -> Project:
     """Open an existing project, migrating an older format forward inside one transaction.
 
@@ -265,14 +280,23 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
     conn = _connect(path, read_only=read_only)
     try:
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
-        if not read_only:
-            conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DamagedProjectError(path, f"is damaged: {exc}",
                                   hint="Restore it from a backup or ask the sender for a new copy.") from exc
 
-    _reject_unknown_steps(path, conn)
+    # Nothing writes to the file, not even the journal mode in its header, before its schema is checked.
+    _check_contents(path, conn, user_version)
+    if not read_only:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise _write_error(path, exc) from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise DamagedProjectError(path, f"is damaged: {exc}",
+                                      hint="Restore it from a backup or ask the sender for a new copy.") from exc
     project = Project(path, conn, read_only=read_only)
     if user_version < migrations.CURRENT_VERSION:
         if read_only:
