@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x43574231  # "CWB1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+DAMAGED_HINT = "Restore it from a backup or ask the sender for a new copy; this file was not changed."
 PROJECT_SUFFIX = ".cwb"
 
 
@@ -94,7 +95,7 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         _configure(conn)
     except sqlite3.DatabaseError as exc:
-        raise DamagedProjectError(path, f"cannot be opened: {exc}") from exc
+        raise DamagedProjectError(path, f"cannot be opened: {exc}", hint=DAMAGED_HINT) from exc
     return conn
 
 
@@ -251,7 +252,7 @@ def _check_contents(path: Path, conn: sqlite3.Connection, user_version: int) -> 
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DamagedProjectError(path, f"is damaged: {exc}",
-                                  hint="Restore it from a backup or ask the sender for a new copy.") from exc
+                                  hint=DAMAGED_HINT) from exc
 
 
 def open_project(path: str | Path, *, read_only: bool = False) -> Project:
@@ -283,7 +284,7 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DamagedProjectError(path, f"is damaged: {exc}",
-                                  hint="Restore it from a backup or ask the sender for a new copy.") from exc
+                                  hint=DAMAGED_HINT) from exc
 
     # Nothing writes to the file, not even the journal mode in its header, before its schema is checked.
     _check_contents(path, conn, user_version)
@@ -296,7 +297,7 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise DamagedProjectError(path, f"is damaged: {exc}",
-                                      hint="Restore it from a backup or ask the sender for a new copy.") from exc
+                                      hint=DAMAGED_HINT) from exc
     project = Project(path, conn, read_only=read_only)
     if user_version < migrations.CURRENT_VERSION:
         if read_only:
