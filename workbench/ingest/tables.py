@@ -1,7 +1,7 @@
 """Row-by-row reading of CSV and spreadsheet files with exact row numbers.
 
-CSV files are decoded as UTF-8 (a byte-order mark is dropped), or as Windows-1252 when the
-first mebibyte is not valid UTF-8, which is noted. The delimiter is the one of comma, semicolon,
+CSV files are decoded as UTF-8 (a byte-order mark is dropped), as UTF-16 when they start with
+its byte-order mark, or as Windows-1252 when the first mebibyte is not valid UTF-8, which is noted. The delimiter is the one of comma, semicolon,
 tab and bar that splits the first records into the most rows of one common width. XLSX, XLSM
 and ODS files are read with python-calamine, the first sheet unless one is named. Row numbers
 are those a spreadsheet program or text editor shows, starting at 1; a CSV record whose quoted
@@ -15,6 +15,7 @@ the number of header rows and the delimiter explicitly instead.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -110,6 +111,8 @@ def _read_head(path: Path, encoding: str | None) -> tuple[str, str]:
         head = handle.read(HEAD_BYTES)
     if encoding:
         return head.decode(encoding, errors="replace"), encoding
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head[:len(head) - len(head) % 2].decode("utf-16", errors="replace"), "utf-16"
     try:
         return head.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError as exc:
