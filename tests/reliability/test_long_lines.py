@@ -33,7 +33,7 @@ def write_with_long_line(path, content: bytes, after_line: int, megabytes: int, 
         if final_newline or lines[after_line:]:
             handle.write(b"\n")
         handle.writelines(lines[after_line:])
-    return after_line + 1
+    return min(after_line, len(lines)) + 1
 
 
 def import_refused(project, path, options) -> tuple[InputRejectedError, int]:
