@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 IMPORTER_VERSION = "2"
 REQUIRED = ("timestamp", "duration", "energy_consumed")
+# The longest interval one row may spread over hours (366 days); longer ones are rejected rows.
+MAX_INTERVAL_S = 366 * 86400.0
 
 _V2_0 = ("timestamp,project_name,run_id,duration,emissions,emissions_rate,cpu_power,gpu_power,ram_power,cpu_energy,"
          "gpu_energy,ram_energy,energy_consumed,country_name,country_iso_code,region,cloud_provider,cloud_region,os,"
@@ -156,6 +158,9 @@ def _check_numbers(values: dict[str, str]) -> tuple[str, str] | None:
             return column, "not a number"
         if not np.isfinite(number) or number < 0:
             return column, "must be a non-negative number"
+        if column == "duration" and number > MAX_INTERVAL_S:
+            return column, (f"a tracked interval of {number:.3g} s is longer than a year; CodeCarbon writes one "
+                            "row per run or per measurement interval")
     for column in ("gpu_energy", "pue"):
         text = values.get(column, "")
         if text and not is_missing(text):
@@ -233,7 +238,13 @@ def _spread_over_hours(path: Path, records: list[dict], zone, run: str | None, r
 
 
 def hour_shares(start: float, end: float) -> list[tuple[int, float, float]]:
-    """Split [start, end] into UTC hours: (hour start in s, share of the interval, seconds)."""
+    """Split [start, end] into UTC hours: (hour start in s, share of the interval, seconds).
+
+    Raises ValueError for a non-finite bound or an interval longer than MAX_INTERVAL_S, which
+    callers reject as a row problem before calling.
+    """
+    if not (np.isfinite(start) and np.isfinite(end)) or end - start > MAX_INTERVAL_S:
+        raise ValueError(f"interval [{start}, {end}] is not finite or longer than {MAX_INTERVAL_S} s")
     if end <= start:
         hour = int(np.floor(end / HOUR_S) * HOUR_S)
         return [(hour, 1.0, 0.0)]

@@ -230,7 +230,7 @@ def _reject_ambiguous_comma(path: Path, data: list[tuple[int, list[Cell]]], head
         return
     width = len(header_rows[0])
     wider = [(number, cells) for number, cells in data if len(cells) > width and not is_blank_row(cells)]
-    if len(wider) * 2 < len([1 for _, cells in data if not is_blank_row(cells)]):
+    if not wider or len(wider) * 2 < len([1 for _, cells in data if not is_blank_row(cells)]):
         return
     number, cells = wider[0]
     raise InputRejectedError(
