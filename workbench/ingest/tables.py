@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Iterator
 
 from workbench.errors import InputRejectedError
+from workbench.ingest import archive_guard
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 DELIMITERS = (",", ";", "\t", "|")
@@ -255,6 +256,8 @@ def flatten_header(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
 def _load_sheet(path: Path, sheet: str | None):
     from python_calamine import CalamineWorkbook
 
+    if path.suffix.lower() in archive_guard.ARCHIVE_SUFFIXES:
+        archive_guard.check_archive(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         return workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
@@ -348,11 +351,18 @@ def excel_date_system(path: Path) -> int:
 
     if Path(path).suffix.lower() not in {".xlsx", ".xlsm"}:
         return 1900
+    from defusedxml import DefusedXmlException
+
+    archive_guard.check_archive(path)
     try:
         with zipfile.ZipFile(path) as archive:
             root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return 1900
+    except DefusedXmlException as exc:
+        raise InputRejectedError(path, f"the workbook part declares XML entities ({type(exc).__name__}), which are "
+                                       "not read from untrusted files",
+                                 hint="Open it in a spreadsheet program and save it again as XLSX.") from None
     for element in root.iter():
         if element.tag.endswith("}workbookPr") or element.tag == "workbookPr":
             flag = element.get("date1904", "0").lower()
