@@ -22,7 +22,24 @@ def valid_workbook_parts() -> dict[str, bytes]:
     buffer = io.BytesIO()
     workbook.save(buffer)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    return _with_shared_strings(parts)
+
+
+def _with_shared_strings(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """Move cell A2's text into xl/sharedStrings.xml, as Excel writes it (openpyxl writes inline strings)."""
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b'<c r="A2" t="inlineStr"><is><t>GPU server</t></is></c>', b'<c r="A2" t="s"><v>0</v></c>')
+    parts["xl/sharedStrings.xml"] = (b'<sst xmlns="' + main + b'" count="1" uniqueCount="1">'
+                                     b"<si><t>GPU server</t></si></sst>")
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                     b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                             b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId9"/></Relationships>')
+    return parts
 
 
 def write_archive(path, parts: dict[str, bytes], extra_entries: int = 0) -> None:
