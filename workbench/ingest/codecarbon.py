@@ -77,6 +77,7 @@ def read_emissions_csv(path: str | Path, *, timezone: str | None = None, run: st
                                  hint="Choose the emissions.csv written by CodeCarbon's EmissionsTracker.")
     result = ReadResult(kind="codecarbon", importer="codecarbon-emissions-csv", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone, "run": run})
+    result.notes.extend(table.notes)
     if names and names[0] == "":
         result.notes.append("the first, unnamed column (a pandas index) was ignored")
     _note_layout(names, result)

@@ -123,6 +123,29 @@ def _read_head(path: Path, encoding: str | None) -> tuple[str, str]:
         return head.decode("cp1252", errors="replace"), "cp1252"
 
 
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+
+
+def first_undecodable(path: Path, encoding: str) -> tuple[int, int]:
+    """Return (line number, byte offset) of the first bytes of ``path`` that ``encoding`` cannot decode.
+
+    Reads blocks of 1 MiB; returns the end of the file when every byte decodes.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line, offset = 1, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                position = max(exc.start - pending, 0)
+                return line + block[:position].count(b"\n"), offset + position
+            line += block.count(b"\n")
+            offset += len(block)
+    return line, offset
+
+
 def _records(handle, delimiter: str, limit: int | None) -> list[tuple[int, list[str]]]:
     reader = csv.reader(handle, delimiter=delimiter)
     records = []
@@ -200,9 +223,11 @@ def _open_csv(path: Path, layout: Layout) -> Table:
                     index += 1
                     if index > skip_records:
                         yield number, cells
-            except UnicodeDecodeError as exc:
-                raise InputRejectedError(path, f"the file is not {encoding} text (byte {exc.start} cannot be "
-                                               "decoded)", row=previous_line + 1,
+            except UnicodeDecodeError:
+                # The text layer decodes ahead of the CSV reader, so find the byte and its line again.
+                line, offset = first_undecodable(path, encoding)
+                raise InputRejectedError(path, f"the file is not {_ENCODING_NAMES.get(encoding, encoding)} text "
+                                               f"(the bytes at offset {offset:,} cannot be decoded)", row=line,
                                          hint="Save the file as UTF-8 CSV.") from None
             except csv.Error as exc:
                 raise InputRejectedError(path, f"the CSV structure is broken: {exc}", row=previous_line + 1) from None
