@@ -16,7 +16,6 @@ later sample (a new round of GPU indexes) is ``interval_s`` later; dmon's defaul
 from __future__ import annotations
 
 import itertools
-
 import logging
 import re
 from datetime import datetime, timedelta
