@@ -1,5 +1,6 @@
 """Crashes and hangs the reader fuzzing found, each pinned by the smallest input that showed it.
 
+Found by the hypothesis properties in test_fuzz_readers.py and by the atheris harness in fuzz/.
 Before the fixes these inputs raised exceptions outside workbench.errors (OSError, ValueError,
 IndexError) or never returned; now each gives rows with rejected-row entries or an
 InputRejectedError naming the file.
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import multiprocessing
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from reliability.reader_targets import CARBONTRACKER_STD, parquet_seed
 from workbench.errors import InputRejectedError
-from workbench.ingest import carbontracker, codecarbon, gpu_hours_parquet, runs_file, runs_table
+from workbench.ingest import carbontracker, codecarbon, gpu_hours_parquet, nvidia_smi, runs_file, runs_table
+from workbench.ingest.integrate import FAR_SAMPLE_REASON, HourlyIntegrator
 
 FAULT_CLASS = "reader crash found by fuzzing (regression)"
 
@@ -128,3 +131,31 @@ def test_csv_of_blank_data_rows_no_index_error(reader, tmp_path):
         assert "runs.csv" in str(exc)
     else:
         assert result.rows_accepted == 0
+
+
+GPU_LOG = ("timestamp,gpu,index,memory.used,memory.total,power.draw,temperature.gpu\n"
+           + "".join(f"2025-09-08T17:26:{second:02d}+08:00,0, 0, 4, 81559, 74.0{second % 10}, 33\n"
+                     for second in range(50, 60)))
+
+
+def read_gpu_log_rows(path):
+    result = nvidia_smi.read_query_csv(path, timezone="UTC")
+    return len(result.tables["energy"]), [(problem.row, problem.reason) for problem in result.rejected]
+
+
+def test_gpu_log_sample_in_year_6004_does_not_hang(tmp_path):
+    """atheris: one mutated year split a 4,000-year interval into 35 million hours."""
+    lines = GPU_LOG.splitlines(keepends=True)
+    lines[5] = lines[5].replace("2025-", "6004-")
+    path = write(tmp_path, "gpu.csv", "".join(lines))
+    hours, rejected = run_with_timeout(read_gpu_log_rows, path)
+    assert hours == 1
+    assert rejected == [(6, FAR_SAMPLE_REASON)]
+
+
+def test_integrator_does_not_split_interval_across_millennia():
+    integrator = HourlyIntegrator(max_gap_s=120.0)
+    one = np.zeros(1, dtype=np.int64)
+    integrator.add(one, np.array([1.7e9]), np.array([100.0]), np.array([2]))
+    integrator.add(one, np.array([1.3e11]), np.array([100.0]), np.array([3]))
+    assert len(integrator.finish()) == 2
