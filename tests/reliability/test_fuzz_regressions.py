@@ -16,7 +16,8 @@ import pytest
 
 from reliability.reader_targets import CARBONTRACKER_STD, parquet_seed
 from workbench.errors import InputRejectedError
-from workbench.ingest import carbontracker, codecarbon, gpu_hours_parquet, nvidia_smi, runs_file, runs_table
+from workbench.ingest import (carbontracker, codecarbon, factor_datasets, gpu_hours_parquet, green_button, nvidia_smi,
+                              runs_file, runs_table)
 from workbench.ingest.integrate import FAR_SAMPLE_REASON, HourlyIntegrator
 
 FAULT_CLASS = "reader crash found by fuzzing (regression)"
@@ -159,3 +160,34 @@ def test_integrator_does_not_split_interval_across_millennia():
     integrator.add(one, np.array([1.7e9]), np.array([100.0]), np.array([2]))
     integrator.add(one, np.array([1.3e11]), np.array([100.0]), np.array([3]))
     assert len(integrator.finish()) == 2
+
+
+AVERAGE_INTENSITIES = ('{"GRL": {"country_code": "GRL", "country_or_region": "Greenland", "year": YEAR, '
+                       '"emissions_intensity_gco2_per_kwh": 111.11}, "ALB": {"country_code": "ALB", '
+                       '"country_or_region": "Albania", "year": 2023, "emissions_intensity_gco2_per_kwh": 319.76}}')
+
+
+@pytest.mark.parametrize("year", ["20202", "0", "9999"])
+def test_factor_json_year_out_of_range_rejects_row(year, tmp_path):
+    """atheris: 'year': 20202 raised ValueError from datetime in year_bounds."""
+    path = write(tmp_path, "average-intensities.json", AVERAGE_INTENSITIES.replace("YEAR", year))
+    result = factor_datasets.read_factor_file(path)
+    assert [(problem.column, problem.value) for problem in result.rejected] == [("year", year)]
+    assert len(result.tables["factors"]) == 1
+
+
+def test_factor_table_year_out_of_range_named(tmp_path):
+    path = write(tmp_path, "mlco2.csv", "zone_key,year,carbon_intensity_avg\nFR,0000,52\n")
+    try:
+        result = factor_datasets.read_factor_file(path)
+    except InputRejectedError as exc:
+        assert "mlco2.csv" in str(exc)
+    else:
+        assert result.rows_accepted == 0
+
+
+def test_green_button_unknown_encoding_not_lookup_error(tmp_path):
+    """atheris: encoding="UTF-6" in the XML declaration raised LookupError from expat."""
+    path = write(tmp_path, "usage.xml", '<?xml version="1.0" encoding="UTF-6"?>\n<feed></feed>\n')
+    with pytest.raises(InputRejectedError, match="encoding"):
+        green_button.read_green_button(path, meter="main")

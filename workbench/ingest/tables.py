@@ -382,7 +382,7 @@ def excel_date_system(path: Path) -> int:
     try:
         with zipfile.ZipFile(path) as archive:
             root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+    except (KeyError, OSError, LookupError, zipfile.BadZipFile, ElementTree.ParseError):
         return 1900
     except DefusedXmlException as exc:
         raise InputRejectedError(path, f"the workbook part declares XML entities ({type(exc).__name__}), which are "
