@@ -6,8 +6,8 @@ Usage:
 
 READER is a target name from ``tests/reliability/reader_targets.py`` (``--list`` prints them).
 Each input is written under the reader's file name in a temporary folder and read. A reader may
-return rows or raise an error from ``workbench.errors``; any other exception is a crash, which
-libFuzzer saves as ``crash-<sha1>`` in the working folder (or ``-artifact_prefix``). A reader that
+return rows or raise an error from ``workbench.errors``. Any other exception is a crash, and
+libFuzzer saves its input as ``crash-<sha1>`` in the working folder (or ``-artifact_prefix``). A reader that
 takes longer than ``-timeout`` seconds on one input is reported as a hang. See docs/fuzzing.md.
 """
 

@@ -5,9 +5,9 @@ a part whole before reading it. A zip bomb (a part of gigabytes compressed into 
 tens of thousands of entries) would exhaust memory there. The central directory is checked
 first, without inflating anything: the number of entries, each part's declared size, the total
 and the compression ratio. Declared sizes can lie, so every part is then inflated once in
-blocks of 1 MiB, counting the bytes and stopping at the first limit crossed; zipfile also
+blocks of 1 MiB, counting the bytes and stopping at the first limit crossed. zipfile also
 stops at the declared size and checks the CRC, so a part that inflates to more than it
-declares is refused as damaged.
+declares is rejected as damaged.
 """
 
 from __future__ import annotations

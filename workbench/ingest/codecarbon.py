@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 IMPORTER_VERSION = "2"
 REQUIRED = ("timestamp", "duration", "energy_consumed")
-# The longest interval one row may spread over hours (366 days); longer ones are rejected rows.
+# Maximum interval that one row may spread over hours (366 days); rows with longer ones are rejected.
 MAX_INTERVAL_S = 366 * 86400.0
 
 _V2_0 = ("timestamp,project_name,run_id,duration,emissions,emissions_rate,cpu_power,gpu_power,ram_power,cpu_energy,"

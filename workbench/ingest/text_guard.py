@@ -1,8 +1,8 @@
 """Checks on a text input before any reader parses it: binary data, line length and UTF-16.
 
-Readers of logs and tables hold a line, a CSV record or a whole file in memory, so one line of
-100 MB (a log that lost its newlines, a file that is not a log at all) would cost that much memory
-before any check could name the problem. The file is scanned in blocks of ``MAX_LINE_BYTES``
+Readers of logs and tables hold a line, a CSV record or a whole file in memory. One line of
+100 MB, from a log that lost its newlines or a file that is not a log at all, would cost that much
+memory before any check could name the problem. The file is scanned in blocks of ``MAX_LINE_BYTES``
 first: a line longer than that is refused with its line number, and memory holds one block. The
 first block also shows binary data (NUL and other control bytes) and UTF-16 text (a byte-order
 mark, or NUL in every other byte of ASCII text), which is transcoded to a UTF-8 copy so every
@@ -33,7 +33,7 @@ _CONTROL_BYTES = bytes(set(range(32)) - {9, 10, 12, 13})
 
 @dataclass(frozen=True)
 class TextInput:
-    """What the scan found: the encoding to read the file with (None for 'as the reader decides')."""
+    """Result of the scan: the encoding to read the file with (None leaves it to the reader) and the line count."""
 
     encoding: str | None
     lines: int

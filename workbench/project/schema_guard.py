@@ -1,9 +1,9 @@
 """Checks that a project file holds only the schema this workbench's migrations create.
 
-A project file arrives from someone else, and its ``sqlite_schema`` table is code: a planted
-trigger runs on the next insert (``trusted_schema=OFF`` stops only unsafe functions, not plain
-SQL in triggers), a view can shadow a table, and a changed column default or generated column
-runs when a row is written. Before anything writes to a file, its schema is compared with the
+A project file arrives from someone else, and its ``sqlite_schema`` table is code. A planted
+trigger runs on the next insert, because ``trusted_schema=OFF`` stops only unsafe functions, not
+plain SQL in triggers. A view can shadow a table, and a changed column default or generated
+column runs when a row is written. Before anything writes to a file, its schema is compared with the
 schema that replaying the migrations up to its format version gives, object by object, and any
 object added, removed or changed is reported by type and name. Free-text columns shown in the
 application and in reports are also checked for values too long to display.
@@ -23,8 +23,8 @@ from workbench.project import migrations
 
 log = logging.getLogger(__name__)
 
-# Text columns that the application and reports show in full. Values longer than these limits are
-# refused at open, so that no table view, dialog or report line is asked to lay out megabytes of text.
+# Text columns that the application and reports show in full. A file with a longer value is rejected
+# at open, so no table view, dialog or report line has to lay out megabytes of text.
 NAME_COLUMNS = (("sources", "original_name"), ("sources", "original_path"), ("sites", "name"), ("runs", "name"),
                 ("assets", "item"), ("assets", "category"), ("assets", "embodied_source"),
                 ("assumption_sets", "name"), ("assumptions", "key"), ("assumptions", "set_by"),

@@ -30,7 +30,8 @@ from workbench.reports.disclosure import DRAFT_NOTICE
 HEADER_ROW = 2
 FIRST_DATA_ROW = 3
 FORMULA_PREFIXES = ("=", "+", "-", "@")
-# Full-width signs that spreadsheet programs with East Asian input convert to the ASCII ones.
+# Full-width signs get the prefix too, as a precaution.
+# NOTE: whether a spreadsheet program reads them as the ASCII signs was not checked.
 FULLWIDTH_FORMULA_PREFIXES = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Points per line of the default 11-point font, and Excel's largest row height.
@@ -188,7 +189,7 @@ def text(sheet: Any, value: Any, font: Font | None = None, fill: PatternFill | N
     content = ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", str(value))
     cell = WriteOnlyCell(sheet, value=content)
     cell.data_type = "s"
-    # Leading tabs, line breaks and spaces are dropped when a cell is edited, so the sign after them counts too.
+    # A sign after leading whitespace gets the prefix too, in case editing the cell drops the whitespace.
     if content.lstrip(" \t\r\n").startswith(FORMULA_PREFIXES + FULLWIDTH_FORMULA_PREFIXES):
         cell.quotePrefix = True
     if font is not None:

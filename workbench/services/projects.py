@@ -37,7 +37,7 @@ def reporting_damage(path: str | Path) -> Iterator[None]:
     """Turn SQLite's errors about a damaged or unreadable file into ProjectFileErrors naming ``path``.
 
     SQLite finds a damaged page only when a query reads it, which may be long after the file was
-    opened; pandas wraps the same error in its own DatabaseError class. Constraint violations
+    opened. pandas wraps the same error in its own DatabaseError class. Constraint violations
     (sqlite3.IntegrityError) are program errors and pass through.
     """
     try:
