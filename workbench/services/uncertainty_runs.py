@@ -8,6 +8,7 @@ requests and drops a response that a newer request made stale.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,30 @@ def prepare_context(project: Project, footprint: FootprintModel) -> uncertainty.
     # inventory view would need a context that keeps a connection open for its lazy model.
     with project.connect() as worker_project:
         return uncertainty.UncertaintyContext(worker_project, footprint)
+
+
+class ContextCache:
+    """The uncertainty context of the open project, prepared once and shared by the views' worker threads.
+
+    :meth:`get` prepares it again when the session's footprint model is a new one (another
+    project, or the same one after an import).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._context: uncertainty.UncertaintyContext | None = None
+
+    def get(self, project: Project, footprint: FootprintModel) -> uncertainty.UncertaintyContext:
+        """Return the context for ``footprint``, preparing it on the calling thread if needed."""
+        with self._lock:
+            if self._context is None or self._context.footprint is not footprint:
+                self._context = prepare_context(project, footprint)
+                log.info("prepared the uncertainty detail of %s", project.path)
+            return self._context
+
+    def clear(self) -> None:
+        with self._lock:
+            self._context = None
 
 
 @dataclass(frozen=True)
