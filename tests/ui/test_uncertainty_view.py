@@ -30,7 +30,7 @@ def view(qtbot, session: Session):
     widget = UncertaintyView(session)
     qtbot.addWidget(widget)
     with qtbot.waitSignal(widget.live_applied, timeout=WAIT_MS):
-        widget.schedule_live()
+        widget.show()
     yield widget
     widget.shutdown()
 
@@ -61,6 +61,18 @@ def test_live_interval_matches_service(view: UncertaintyView, session: Session):
     assert interval.point == pytest.approx(session.result.result.totals["total_co2e_kg"], rel=1e-9)
     lows = sorted(line.value() for line in view.histogram.analytic_lines)
     assert lows == pytest.approx([expected.low, expected.high], rel=1e-12)
+
+
+def test_hidden_view_waits_until_shown(qtbot, session: Session):
+    hidden = UncertaintyView(session)
+    qtbot.addWidget(hidden)
+    session.preview({"pue": 1.7})
+    qtbot.wait(100)
+    assert hidden.live is None
+    with qtbot.waitSignal(hidden.live_applied, timeout=WAIT_MS):
+        hidden.show()
+    assert hidden.live.request.assumptions.pue == 1.7
+    hidden.shutdown()
 
 
 def test_preview_moves_live_interval(qtbot, view: UncertaintyView, session: Session):

@@ -1,7 +1,8 @@
 """The uncertainty view: live analytic interval, Monte Carlo on demand, histogram, convergence and tornado.
 
 The analytic (Approach 1) interval of the footprint total follows every change of the session's
-assumptions, previews while dragging included: changes closer together than
+assumptions while the view is visible, previews while dragging included (a hidden view catches
+up when it is shown): changes closer together than
 :data:`LIVE_MERGE_MS` merge into one request, one pool thread computes it, and a response that a
 newer request made stale is dropped. Monte Carlo runs only when asked, on its own pool thread,
 with progress and cancel; the UI thread only draws the result.
@@ -66,7 +67,8 @@ class UncertaintyView(QWidget):
         self._live_timer.timeout.connect(self._submit_live)
         self._build()
         self._bind_state()
-        self._unsubscribe = [session.subscribe("assumptions", lambda _value: self.schedule_live()),
+        self._live_outdated = False
+        self._unsubscribe = [session.subscribe("assumptions", lambda _value: self._assumptions_changed()),
                              session.subscribe("project", self._show_project)]
         self._show_project(session.project)
 
@@ -157,9 +159,22 @@ class UncertaintyView(QWidget):
                 chart.clear_chart()
             self.tornado.show_rows([])
         else:
-            self.schedule_live()
+            self._assumptions_changed()
 
     # -- the live interval -------------------------------------------------------------------
+
+    def _assumptions_changed(self) -> None:
+        """Recompute the live interval now if the view is visible, else when it is next shown."""
+        if self.isVisible():
+            self.schedule_live()
+        else:
+            self._live_outdated = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._live_outdated:
+            self._live_outdated = False
+            self.schedule_live()
 
     def schedule_live(self) -> None:
         """Ask for the live interval of the session's current assumptions; bursts merge into one request."""
