@@ -216,3 +216,13 @@ def test_closing_project_clears_view(qtbot, view: UncertaintyView, session: Sess
     assert not view.run_button.isEnabled()
     assert view.histogram.rows == []
     assert "Open a project" in view.live_label.text()
+
+
+def test_preview_burst_keeps_one_request_in_flight(qtbot, view: UncertaintyView, session: Session):
+    for step in range(20):
+        session.preview({"pue": 1.2 + 0.01 * step})
+        view._submit_live()
+        assert len(view._live_jobs) <= 1
+    qtbot.waitUntil(lambda: not view.live_busy(), timeout=WAIT_MS)
+    assert view.live.request.assumptions.pue == pytest.approx(1.39)
+    assert view.live.interval.point == pytest.approx(expected_live(session, pue=1.39).point, rel=1e-12)

@@ -309,6 +309,7 @@ class ComparisonView(QWidget):
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel a running comparison and wait for its thread (before the window closes)."""
         self.cancel_comparison()
+        self._pool.clear()
         self._pool.waitForDone(timeout_ms)
         for unsubscribe in self._unsubscribe:
             unsubscribe()

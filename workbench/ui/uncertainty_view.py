@@ -68,6 +68,7 @@ class UncertaintyView(QWidget):
         self._build()
         self._bind_state()
         self._live_outdated = False
+        self._live_waiting = False
         self._unsubscribe = [session.subscribe("assumptions", lambda _value: self._assumptions_changed()),
                              session.subscribe("project", self._show_project)]
         self._show_project(session.project)
@@ -181,9 +182,14 @@ class UncertaintyView(QWidget):
         self._live_timer.start()
 
     def live_busy(self) -> bool:
-        return self._live_timer.isActive() or bool(self._live_jobs)
+        return self._live_timer.isActive() or bool(self._live_jobs) or self._live_waiting
 
     def _submit_live(self) -> None:
+        if self._live_jobs:
+            # One request in flight at a time; the newest assumptions go next, so a burst of
+            # previews never queues up work the user has already moved past.
+            self._live_waiting = True
+            return
         session = self.session
         project, model, assumptions = session.project_file, session.model, session.assumptions
         if project is None or model is None or assumptions is None:
@@ -206,6 +212,9 @@ class UncertaintyView(QWidget):
     def _forget_live(self, handle: JobHandle) -> None:
         self._live_jobs.discard(handle)
         handle.deleteLater()
+        if self._live_waiting:
+            self._live_waiting = False
+            self._submit_live()
 
     def _apply_live(self, response: LiveResponse) -> None:
         if response.request.serial != self._live_serial or self.session.project is None:
@@ -302,7 +311,9 @@ class UncertaintyView(QWidget):
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel a running job and wait for the pool threads (before the window closes)."""
         self._live_timer.stop()
+        self._live_waiting = False
         self.cancel_monte_carlo()
+        self._live_pool.clear()
         self._live_pool.waitForDone(timeout_ms)
         self._run_pool.waitForDone(timeout_ms)
         for unsubscribe in self._unsubscribe:
