@@ -53,7 +53,7 @@ class _Notifying:
 
 @dataclass
 class UncertaintyOptions:
-    """What the uncertainty view runs: the Monte Carlo plan and the coverage of the interval shown."""
+    """Options of the uncertainty view: the Monte Carlo plan (adaptive or a trial count), seed and histogram bins."""
 
     adaptive: bool = True
     trials: int = COMPARISON_TRIALS
@@ -63,7 +63,7 @@ class UncertaintyOptions:
 
 @dataclass
 class ComparisonOptions:
-    """What the comparison view runs: the sets (the baseline first in the run), trials and seed."""
+    """Options of the comparison view: the chosen sets, the baseline, the output shown, trials and seed."""
 
     sets: tuple[str, ...] = ()
     baseline: str = ""

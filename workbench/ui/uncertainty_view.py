@@ -39,7 +39,7 @@ MC_OPERATION = "Running the Monte Carlo analysis"
 class UncertaintyView(QWidget):
     """Uncertainty of the footprint total of the session's assumption set.
 
-    ``state`` holds the Monte Carlo options (trials or adaptive, seed, bins); the controls and the
+    ``state`` contains the Monte Carlo options (trials or adaptive, seed, bins); the controls and the
     state follow each other. ``contexts`` may be shared with the comparison view.
     """
 
@@ -186,8 +186,8 @@ class UncertaintyView(QWidget):
 
     def _submit_live(self) -> None:
         if self._live_jobs:
-            # One request in flight at a time; the newest assumptions go next, so a burst of
-            # previews never queues up work the user has already moved past.
+            # Only one request runs at a time. The newest assumptions go next, so a burst of
+            # previews does not queue work that the user has already moved past.
             self._live_waiting = True
             return
         session = self.session
