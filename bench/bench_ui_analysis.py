@@ -40,19 +40,38 @@ COMPARED_SETS = ("baseline", "pue-low", "bloom")
 TIMEOUT_S = 600.0
 PREVIEW_MS = 50
 SETTLE_S = 3.0
+PREVIEW_S = 5.0
+
+
+SLOT_TIMES: list[float] = []
+
+
+def _timed_slot(slot):
+    """Wrap a view's UI-thread slot so the bench can report the slowest call of each phase."""
+    def timed(*args):
+        started = time.perf_counter()
+        try:
+            return slot(*args)
+        finally:
+            SLOT_TIMES.append((time.perf_counter() - started) * 1000.0)
+    return timed
 
 
 def _phase(probe: LatencyProbe, name: str, start, done) -> dict:
+    SLOT_TIMES.clear()
     probe.start()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     probe.mark(f"{name}: started")
     start()
     finished = spin_until(done, TIMEOUT_S)
     elapsed = time.perf_counter() - started
     probe.stop()
     summary = probe.summary()
-    summary.update({"phase": name, "wall_s": elapsed, "finished": finished})
-    print(f"{name}: {elapsed:.2f} s, max gap {summary['max_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms, "
+    summary.update({"phase": name, "wall_s": elapsed, "finished": finished,
+                    "view_slot_max_ms": max(SLOT_TIMES, default=0.0),
+                    "load_average": max(load_before, os.getloadavg()[0])})
+    print(f"{name}: {elapsed:.2f} s, slowest view slot {summary['view_slot_max_ms']:.1f} ms, max gap {summary['max_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms, "
           f"{summary['over_goal']} gaps over {GOAL_MS:.0f} ms, {summary['gc_collections']} collections on the UI "
           f"thread (longest {summary['gc_max_ms']:.1f} ms)", flush=True)
     return summary
@@ -72,6 +91,10 @@ def run(project: Path) -> dict:
     comparison = window.analysis.comparison
     probe = LatencyProbe()
     phases = []
+    for view, names in ((uncertainty, ("_apply_live", "_show_run", "_show_progress")),
+                        (comparison, ("_show_result", "_show_progress"))):
+        for slot_name in names:
+            setattr(view, slot_name, _timed_slot(getattr(view, slot_name)))
 
     # Showing the docks resizes the central energy chart, and repainting every run's curve is a
     # cost of the main window, not of these views. It is measured as its own phase. The docks
@@ -84,6 +107,9 @@ def run(project: Path) -> dict:
         analysis.comparison_dock.show()
         window.splitDockWidget(analysis.uncertainty_dock, analysis.comparison_dock, Qt.Orientation.Vertical)
 
+    idle = {"at": time.perf_counter() + SETTLE_S}
+    phases.append(_phase(probe, "idle, nothing in the background (the machine's noise floor)", lambda: None,
+                         lambda: time.perf_counter() >= idle["at"]))
     settled = {"at": time.perf_counter() + SETTLE_S}
     phases.append(_phase(probe, "showing both docks (layout and repaint of the main window)", show_docks,
                          lambda: time.perf_counter() >= settled["at"]))
@@ -107,19 +133,37 @@ def run(project: Path) -> dict:
     phases.append(_phase(probe, "comparison of 3 sets, 100,000 trials", comparison.start_comparison,
                          lambda: comparison.job is None))
 
+    uncertainty.state.set("adaptive", True)
+    phases.append(_phase(probe, "Monte Carlo + comparison together", lambda: (uncertainty.start_monte_carlo(),
+                                                                              comparison.start_comparison()),
+                         lambda: uncertainty.job is None and comparison.job is None))
+
     previews = QTimer()
     previews.setInterval(PREVIEW_MS)
     values = iter([1.2 + 0.005 * step for step in range(100_000)])
     previews.timeout.connect(lambda: window.recomputer.preview(pue=next(values)))
-    uncertainty.state.set("adaptive", True)
+    stop_at = {"at": 0.0}
+
+    def start_previews() -> None:
+        stop_at["at"] = time.perf_counter() + PREVIEW_S
+        previews.start()
+
+    def previews_done() -> bool:
+        if time.perf_counter() < stop_at["at"]:
+            return False
+        previews.stop()
+        return not window.recomputer.busy() and not uncertainty.live_busy()
+
+    phases.append(_phase(probe, f"PUE previews every {PREVIEW_MS} ms for {PREVIEW_S:.0f} s (main window and live "
+                         "interval follow)", start_previews, previews_done))
 
     def start_all() -> None:
-        previews.start()
+        start_previews()
         uncertainty.start_monte_carlo()
         comparison.start_comparison()
 
-    phases.append(_phase(probe, "Monte Carlo + comparison + PUE previews every 50 ms", start_all,
-                         lambda: uncertainty.job is None and comparison.job is None))
+    phases.append(_phase(probe, "Monte Carlo + comparison + the same PUE previews", start_all,
+                         lambda: previews_done() and uncertainty.job is None and comparison.job is None))
     previews.stop()
     window.recomputer.wait_idle()
     # NOTE: closing the window clears the energy chart curve by curve, which takes minutes with
@@ -136,7 +180,9 @@ def run(project: Path) -> dict:
 def results_section(result: dict) -> str:
     rows = "\n".join(
         f"| {phase['phase']} | {phase['wall_s']:.2f} s | {phase['ticks']:,} | {phase['median_ms']:.1f} ms | "
-        f"{phase['p99_ms']:.1f} ms | **{phase['max_ms']:.1f} ms** | {phase['over_goal']} |"
+        f"{phase['p99_ms']:.1f} ms | **{phase['max_ms']:.1f} ms** | {phase['over_goal']} | "
+        f"{phase['gc_collections']} ({phase['gc_max_ms']:.0f} ms) | {phase['view_slot_max_ms']:.1f} ms | "
+        f"{phase['load_average']:.1f} |"
         for phase in result["phases"])
     worst = max(phase["max_ms"] for phase in result["phases"])
     verdict = "met" if worst <= GOAL_MS else "not met"
@@ -149,8 +195,8 @@ with the uncertainty and comparison docks shown. A 10 ms QTimer on the UI thread
 (`bench/ui_latency.py`) records the gap between its timeouts while each phase runs in the
 background; a gap is the longest time the UI thread handled no event at all.
 
-| Phase | Wall time | Timer ticks | Median gap | p99 gap | Largest gap | Gaps over {GOAL_MS:.0f} ms |
-|---|---:|---:|---:|---:|---:|---:|
+| Phase | Wall time | Timer ticks | Median gap | p99 gap | Largest gap | Gaps over {GOAL_MS:.0f} ms | Garbage collections on the UI thread (longest) | Slowest UI-thread slot of these views | Load average |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 {rows}
 
 Goal: no gap over {GOAL_MS:.0f} ms in any phase ({verdict}: largest gap {worst:.1f} ms). The adaptive

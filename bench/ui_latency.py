@@ -101,7 +101,8 @@ class LatencyProbe(QObject):
         return {"ticks": int(len(gaps)), "duration_s": float(self._stamps[-1] - self._stamps[0]),
                 "median_ms": float(np.median(gaps)), "p99_ms": float(np.percentile(gaps, 99)),
                 "max_ms": worst, "over_goal": int((gaps > goal_ms).sum()), "goal_ms": goal_ms,
-                "worst_after": label}
+                "worst_after": label, "gc_collections": len(self._gc_pauses_ms),
+                "gc_max_ms": max(self._gc_pauses_ms, default=0.0)}
 
 
 def spin_until(done: Callable[[], bool], timeout_s: float, check_ms: int = 20) -> bool:

@@ -52,3 +52,12 @@ def test_pue_preview_updates_live_interval(qtbot, window, gpu_project: Path):
     assert window.recomputer.wait_idle()
     assert analysis.uncertainty.live.interval.point == window.session.result.result.totals["total_co2e_kg"]
     assert analysis.uncertainty.live.interval.point == pytest.approx(before * 2.0, rel=1e-9)
+
+
+def test_open_project_freezes_models(window, gpu_project: Path):
+    import gc
+
+    window.open_project(gpu_project)
+    assert gc.get_freeze_count() > 0
+    window.session.close()
+    assert gc.get_freeze_count() == 0

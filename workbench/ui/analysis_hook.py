@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 from workbench.services.uncertainty_runs import ContextCache
 from workbench.ui.actions import ActionSpec, build_action
 from workbench.ui.comparison_view import ComparisonView
+from workbench.ui.gc_guard import freeze_long_lived, thaw
 from workbench.ui.uncertainty_view import UncertaintyView
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,18 @@ class AnalysisViews(QObject):
             self.menu.addAction(action)
         window.menuBar().addMenu(self.menu)
         window.installEventFilter(self)
+        window.session.subscribe("project", self._project_changed)
 
     def show(self, dock: QDockWidget) -> None:
         dock.show()
         dock.raise_()
+
+    def _project_changed(self, info) -> None:
+        # The prepared models of a large project are long-lived, so they leave the collector's
+        # reach while it is open; Monte Carlo and comparison results stay collectable.
+        thaw()
+        if info is not None:
+            freeze_long_lived()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close:
