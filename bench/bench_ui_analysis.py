@@ -237,4 +237,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    status = main()
+    sys.stdout.flush()
+    # Tearing down the window deletes the energy chart's 1,000 curves one by one, which takes
+    # minutes; every worker has stopped and every result is written, so skip the teardown.
+    os._exit(status)
