@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,25 @@ def test_open_project_freezes_models(window, gpu_project: Path):
     assert gc.get_freeze_count() > 0
     window.session.close()
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_worker_priority_lowered_once():
+    import os
+    import threading
+
+    from workbench.ui.background import BACKGROUND_NICENESS, lower_thread_priority
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def worker():
+        lower_thread_priority()
+        lower_thread_priority()
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen["nice"] == min(before + BACKGROUND_NICENESS, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before

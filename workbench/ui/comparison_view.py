@@ -23,6 +23,7 @@ from workbench.services.comparison import ComparisonOutcome
 from workbench.services.session import Session
 from workbench.services.uncertainty_runs import ContextCache
 from workbench.services.view_state import ComparisonState
+from workbench.ui.background import lower_thread_priority
 from workbench.ui.analysis_charts import WaterfallChart
 from workbench.ui.errors import show_error
 from workbench.ui.formatting import format_significant
@@ -217,6 +218,7 @@ class ComparisonView(QWidget):
         names, trials, seed, contexts = tuple(self.state.run_order()), self.state.trials, self.state.seed, self.contexts
 
         def job(progress):
+            lower_thread_priority()
             context = contexts.get(project, model)
             request = comparison_charts.ComparisonRequest(project, context, names, trials, seed)
             return comparison_charts.run_comparison(request, progress)

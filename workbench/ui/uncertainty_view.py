@@ -23,6 +23,7 @@ from workbench.services.session import Session
 from workbench.services.uncertainty_runs import (ContextCache, LiveRequest, LiveResponse, MonteCarloRequest,
                                                  MonteCarloRun, live_response, run_monte_carlo)
 from workbench.services.view_state import UncertaintyState
+from workbench.ui.background import lower_thread_priority
 from workbench.ui.analysis_charts import ConvergenceChart, HistogramChart, TornadoChart
 from workbench.ui.errors import show_error
 from workbench.ui.formatting import format_significant
@@ -200,6 +201,7 @@ class UncertaintyView(QWidget):
         contexts = self.contexts
 
         def job(_progress):
+            lower_thread_priority()
             context = contexts.get(project, model)
             return live_response(LiveRequest(serial, context, assumptions, distributions))
 
@@ -249,6 +251,7 @@ class UncertaintyView(QWidget):
         seed, bins = state.seed, state.bins
 
         def job(progress):
+            lower_thread_priority()
             context = contexts.get(project, model)
             request = MonteCarloRequest(context, assumptions, distributions, set_name, trials, seed, bins)
             return run_monte_carlo(request, progress)
