@@ -220,6 +220,13 @@ chart of 1,000 runs; both are costs of the main window, not of these views. Once
 open its long-lived objects are frozen out of the garbage collector (`gc.freeze`), because each
 full collection on the UI thread had taken 100 to 180 ms with the reference project open. The
 offscreen platform paints into memory, so a real display adds its own painting time.
+
+The views' own work on the UI thread stays under about 30 ms per call, and the collector no
+longer pauses it, so the gaps above 100 ms come from the worker threads sharing the CPU and the
+interpreter lock with the UI thread: Monte Carlo and comparison run as Python threads at nice
++5, and a gap opens when the thread holding the lock is not scheduled. The gaps grew with the
+load of the other work on the machine. Running the analyses in a child process would take
+them off the interpreter lock; that is not done yet.
 """
 
 
