@@ -4,11 +4,12 @@ Usage: python bench/bench_ui_analysis.py [PROJECT.cwb] [--write-results]
 
 Opens the reference project (``bench/build_reference.py``) in a real main window and shows its
 uncertainty and comparison docks. A :class:`ui_latency.LatencyProbe` (a 10 ms QTimer on the UI
-thread) then runs while the views do, phase by phase, what a user would. The phases are the
-first live interval (which prepares the uncertainty detail in the background), an adaptive
-Monte Carlo run, a fixed run of 1,000,000 trials, a comparison of three sets with 100,000
-trials, and Monte Carlo and comparison together while PUE previews arrive every 50 ms as from
-a dragged slider. The goal is no gap over 100 ms. Each phase records the largest gap,
+thread) then runs while the views do, phase by phase, what a user would. The first phase is
+idle and shows the machine's noise. Then come showing the docks, the first live interval
+(which prepares the uncertainty detail in the background), an adaptive Monte Carlo run, a
+fixed run of 1,000,000 trials and a comparison of three sets with 100,000 trials. The last
+phases run Monte Carlo and comparison together, PUE previews every 50 ms as from a dragged
+slider, and all of these at once. The goal is no gap over 100 ms. Each phase records the largest gap,
 p99, median and the number of gaps over the goal; results go to ``bench/out/ui_analysis.json``
 and, with ``--write-results``, to this benchmark's section of RESULTS.md.
 """
@@ -107,8 +108,8 @@ def run(project: Path) -> dict:
         analysis.comparison_dock.show()
         window.splitDockWidget(analysis.uncertainty_dock, analysis.comparison_dock, Qt.Orientation.Vertical)
 
-    # The first turns of the event loop after opening paint the window, the energy chart of every
-    # run included; that is a cost of opening, so it runs before any probe.
+    # The first turns of the event loop after opening paint the window and the energy chart of
+    # every run. That is a cost of opening, so it happens before any probe runs.
     first_paint = time.perf_counter()
     spin_until(lambda: time.perf_counter() - first_paint >= SETTLE_S, TIMEOUT_S)
     idle = {"at": time.perf_counter() + SETTLE_S}
@@ -145,7 +146,7 @@ def run(project: Path) -> dict:
     previews = QTimer()
     previews.setInterval(PREVIEW_MS)
     values = iter([1.2 + 0.005 * step for step in range(100_000)])
-    # Previews go to the session directly, as the recomputer sends them; the main window's own
+    # Previews go to the session directly, as the recomputer sends them. The main window's own
     # recompute and redraw of the runs table and energy chart are left out of these phases.
     previews.timeout.connect(lambda: window.session.preview({"pue": next(values)}))
     stop_at = {"at": 0.0}
@@ -216,15 +217,15 @@ over all phases). With nothing running in the background the largest gap was
 {idle['max_ms']:.1f} ms, which shows the machine's scheduling noise at that load. The adaptive run
 stopped after {result['adaptive_trials']:,} trials. Opening the project took {result['open_s']:.1f} s on the
 UI thread before the probe started, and showing the docks repaints the main window's energy
-chart of 1,000 runs; both are costs of the main window, not of these views. Once a project is
+chart of 1,000 runs. Both are costs of the main window, not of these views. Once a project is
 open its long-lived objects are frozen out of the garbage collector (`gc.freeze`), because each
 full collection on the UI thread had taken 100 to 180 ms with the reference project open. The
 offscreen platform paints into memory, so a real display adds its own painting time.
 
 The views' own work on the UI thread stays under about 30 ms per call, and the collector no
-longer pauses it, so the gaps above 100 ms come from the worker threads sharing the CPU and the
-interpreter lock with the UI thread: Monte Carlo and comparison run as Python threads at nice
-+5, and a gap opens when the thread holding the lock is not scheduled. The gaps grew with the
+longer pauses it. The gaps above 100 ms therefore come from the worker threads, which share the
+CPU and the interpreter lock with the UI thread. Monte Carlo and comparison run as Python
+threads at nice +5, and a gap opens when the thread holding the lock is not scheduled. The gaps grew with the
 load of the other work on the machine. Running the analyses in a child process would take
 them off the interpreter lock; that is not done yet.
 """
@@ -267,5 +268,5 @@ if __name__ == "__main__":
     status = main()
     sys.stdout.flush()
     # Tearing down the window deletes the energy chart's 1,000 curves one by one, which takes
-    # minutes; every worker has stopped and every result is written, so skip the teardown.
+    # minutes. Every worker has stopped and every result is written, so the teardown is skipped.
     os._exit(status)
