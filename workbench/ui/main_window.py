@@ -16,6 +16,7 @@ from workbench.errors import InputRejectedError, OperationCancelled
 from workbench.services.assumptions import SPECS
 from workbench.services.session import RecomputeResponse, Session
 from workbench.ui.actions import build_actions
+from workbench.ui.analysis_hook import install_analysis_views
 from workbench.ui.chart import EnergyChart
 from workbench.ui.errors import show_error
 from workbench.ui.export_dialog import ExportDialog, ExportRequest
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._subscribe()
         self._show_project(None)
+        # The uncertainty and comparison docks and their Analysis menu; analysis_hook.py places them.
+        self.analysis = install_analysis_views(self)
         self.resize(1280, 820)
 
     # -- construction ------------------------------------------------------------------------
