@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.errors import InputRejectedError, RowProblem, WorkbenchError
+from workbench.errors import InputRejectedError, OperationCancelled, RowProblem, WorkbenchError
 from workbench.ingest import detect, instruments, procurement, scope1
 from workbench.ingest.common import normalize_column
 from workbench.ingest.mapping import METER_ROLES, Mapping, Proposal
@@ -172,6 +172,8 @@ def prepare_all(project: Project, paths: list[Path], options: ImportOptions,
         part = sub_progress(progress, number / len(paths), (number + 1) / len(paths))
         try:
             prepared = imports.prepare_import(project, path, options_for(path, options), part)
+        except OperationCancelled:
+            raise
         except WorkbenchError as error:
             log.info("dry run of %s: %s", path.name, error)
             dry_run.files.append(PreparedFile(path, error=error))
