@@ -100,6 +100,9 @@ def test_commit_stores_prepared_files(project, meter_csv):
     reports = import_plan.commit_all(project, dry_run)
 
     assert [report.rows_accepted for report in reports] == [2]
+    assert import_plan.report_line(reports[0]) == (
+        "meter.csv (meter, source 1): 2 rows imported, 1 rejected and kept with their reasons; "
+        "3.500 kWh, meters: 1")
     assert reports[0].totals["energy_kwh"] == pytest.approx(3.5)
     stored = project.conn.execute("SELECT row_number, column_name, raw_value FROM rejected_rows").fetchall()
     assert [tuple(row) for row in stored] == [(3, "energy_kwh", "oops")]
@@ -151,3 +154,14 @@ def test_template_names_by_kind(project, meter_csv):
 
     assert import_plan.template_names(project, "meter") == ["lab meter"]
     assert import_plan.template_names(project, "procurement") == []
+
+
+def test_readable_times_formats_utc_seconds():
+    import pandas as pd
+
+    frame = pd.DataFrame({"hour_utc": [1756684800], "energy_wh": [1500.0]})
+
+    shown = import_plan.readable_times(frame)
+
+    assert shown["hour_utc"].tolist() == ["2025-09-01 00:00:00"]
+    assert shown["energy_wh"].tolist() == [1500.0]

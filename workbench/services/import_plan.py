@@ -103,6 +103,17 @@ def parsed_preview(path: str | Path, options: ImportOptions, progress: Progress 
     return table.head(rows).reset_index(drop=True), list(result.rejected)
 
 
+def readable_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with UTC seconds (columns ``hour_utc``, ``*_utc``, ``start_s``, ``end_s``) as ISO text."""
+    shown = frame.copy()
+    for column in shown.columns:
+        name = str(column)
+        if (name.endswith("_utc") or name in ("start_s", "end_s")) and pd.api.types.is_numeric_dtype(shown[column]):
+            stamps = pd.to_datetime(shown[column], unit="s", utc=True, errors="coerce")
+            shown[column] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+    return shown
+
+
 @dataclass
 class PreparedFile:
     """One file of a dry run: prepared for storing, or the error that stopped it."""
@@ -197,6 +208,34 @@ def commit_all(project: Project, dry_run: DryRun, progress: Progress | None = No
             reports.append(imports.store_prepared(project, item.prepared, part))
     log.info("imported %d files", count)
     return reports
+
+
+TOTAL_UNITS = {"energy_kwh": "kWh", "gpu_energy_kwh": "kWh", "co2e_kg": "kgCO2e", "mwh": "MWh"}
+
+
+def describe_totals(totals: dict[str, float]) -> str:
+    """Describe an import's totals: quantities with their unit, counts as integers, zero cost left out."""
+    parts = []
+    for key, value in totals.items():
+        if key == "cost" and value == 0:
+            continue
+        unit = TOTAL_UNITS.get(key)
+        if unit is not None:
+            parts.append(f"{value:,.3f} {unit}")
+        elif float(value).is_integer():
+            parts.append(f"{key.replace('_', ' ')}: {int(value):,}")
+        else:
+            parts.append(f"{key.replace('_', ' ')}: {value:,.3f}")
+    return ", ".join(parts)
+
+
+def report_line(report: ImportReport) -> str:
+    """Describe one stored import in a line: file, kind, source id, rows and totals."""
+    line = f"{report.file} ({report.kind}, source {report.source_id}): {report.rows_accepted:,} rows imported"
+    if report.rows_rejected:
+        line += f", {report.rows_rejected:,} rejected and kept with their reasons"
+    totals = describe_totals(report.totals)
+    return line + (f"; {totals}" if totals else "")
 
 
 def template_names(project: Project, kind: str) -> list[str]:

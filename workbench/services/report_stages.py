@@ -41,8 +41,13 @@ class StageRow:
             return "not signed"
         item = self.latest
         key = f", signed with the key of {item.signer}" if item.signed else ""
-        return (f"{item.name} on {item.signed_at}, state {item.state_sha256[:12]}, set {item.assumption_set}"
-                f"{key}: {item.status}")
+        return (f"{item.name} on {short_time(item.signed_at)}, state {item.state_sha256[:12]}, set "
+                f"{item.assumption_set}{key}: {item.status}")
+
+
+def short_time(stamp: str) -> str:
+    """Return an ISO 8601 UTC time stamp to the second, as '2025-09-01 12:00:05 UTC'."""
+    return stamp[:19].replace("T", " ") + " UTC"
 
 
 def stage_rows(project: Project) -> list[StageRow]:

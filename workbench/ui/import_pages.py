@@ -237,7 +237,7 @@ class MappingPage(JobPage):
 
     def _show_preview(self, result) -> None:
         frame, problems = result
-        _fill_table(self.parsed_table, list(map(str, frame.columns)), _frame_rows(frame))
+        _fill_table(self.parsed_table, list(map(str, frame.columns)), _frame_rows(import_plan.readable_times(frame)))
         text = f"Parsed rows (first {len(frame)}); {len(problems)} rejected."
         if problems:
             text += f" First: {problems[0].describe()}"
@@ -350,6 +350,9 @@ class CheckPage(JobPage):
     def isComplete(self) -> bool:
         return self.dry_run is not None and self.dry_run.ready
 
+    def validatePage(self) -> bool:
+        return self.isComplete()  # QWizard.next() does not check isComplete() itself
+
 
 class SummaryPage(JobPage):
     """Stores the checked files in one transaction and lists what was imported."""
@@ -387,12 +390,7 @@ class SummaryPage(JobPage):
 
     def _done(self, reports: list) -> None:
         self.reports = list(reports)
-        lines = []
-        for report in self.reports:
-            totals = ", ".join(f"{key} {value:,.3f}" for key, value in report.totals.items())
-            lines.append(f"{report.file} ({report.kind}, source {report.source_id}): {report.rows_accepted:,} rows "
-                         f"imported, {report.rows_rejected:,} rejected and kept with their reasons"
-                         + (f"; {totals}" if totals else ""))
+        lines = [import_plan.report_line(report) for report in self.reports]
         self.summary_view.setPlainText("Imported:\n" + "\n".join(lines))
         self._finish()
         self.wizard().imported.emit(self.reports)

@@ -174,6 +174,9 @@ class FormatPage(QWizardPage):
     def isComplete(self) -> bool:
         return not self.problem()
 
+    def validatePage(self) -> bool:
+        return self.isComplete()
+
     def _kind_changed(self, *_args) -> None:
         self.problem_label.setText(self.problem())
         self.completeChanged.emit()
@@ -237,6 +240,9 @@ class OptionsPage(QWizardPage):
 
     def isComplete(self) -> bool:
         return not self.problem()
+
+    def validatePage(self) -> bool:
+        return self.isComplete()
 
     def _changed(self, *_args) -> None:
         self.problem_label.setText(self.problem())

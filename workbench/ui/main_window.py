@@ -321,6 +321,7 @@ class MainWindow(QMainWindow):
         self.reports_dock.setObjectName("reports_dock")
         self.reports_dock.setWidget(self.reports_view)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.reports_dock)
+        self.resizeDocks([self.reports_dock], [460], Qt.Orientation.Horizontal)
         self.reports_dock.hide()
         self.menuBar().actions()[0].menu().insertAction(self.action_map["quit"], self.action_map["reports"])
         self.import_wizard = None

@@ -28,7 +28,7 @@ from workbench.ui.workers import JobHandle, start_job
 log = logging.getLogger(__name__)
 
 PROGRESS_STEPS = 1000
-HISTORY_HEADERS = ("Stage", "Name", "Signed at (UTC)", "State SHA-256", "Assumption set", "Status", "Signature")
+HISTORY_HEADERS = ("Stage", "Name", "Signed at", "State SHA-256", "Assumption set", "Status", "Signature")
 
 
 class ReportsView(QWidget):
@@ -64,8 +64,10 @@ class ReportsView(QWidget):
         self.status_labels: dict[str, QLabel] = {}
         self.name_edits: dict[str, QLineEdit] = {}
         self.sign_buttons: dict[str, QPushButton] = {}
-        for row, stage in enumerate(signoffs.STAGES):
-            grid.addWidget(QLabel(stage.capitalize() + ":"), row, 0)
+        for number, stage in enumerate(signoffs.STAGES):
+            row = 2 * number
+            title = QLabel(f"<b>{stage.capitalize()}</b>")
+            grid.addWidget(title, row, 0)
             self.status_labels[stage] = QLabel("")
             self.status_labels[stage].setWordWrap(True)
             self.name_edits[stage] = QLineEdit()
@@ -74,9 +76,9 @@ class ReportsView(QWidget):
             self.sign_buttons[stage] = QPushButton(f"Sign Off as {stage.capitalize()}")
             self.sign_buttons[stage].setToolTip(f"Record that the {stage} approves the current project state")
             self.sign_buttons[stage].clicked.connect(lambda _checked=False, s=stage: self.sign_off(s))
-            grid.addWidget(self.status_labels[stage], row, 1)
-            grid.addWidget(self.name_edits[stage], row, 2)
-            grid.addWidget(self.sign_buttons[stage], row, 3)
+            grid.addWidget(self.name_edits[stage], row, 1)
+            grid.addWidget(self.sign_buttons[stage], row, 2)
+            grid.addWidget(self.status_labels[stage], row + 1, 0, 1, 3)
         grid.setColumnStretch(1, 1)
         self.key_edit = QLineEdit()
         self.key_edit.setPlaceholderText("optional: a PKCS#12 key signs the sign-off statement")
@@ -87,11 +89,12 @@ class ReportsView(QWidget):
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setPlaceholderText("password of the key file")
-        keys = QHBoxLayout()
-        keys.addWidget(QLabel("Signing key:"))
-        keys.addWidget(self.key_edit, 2)
-        keys.addWidget(key_button)
-        keys.addWidget(self.password_edit, 1)
+        keys = QGridLayout()
+        keys.addWidget(QLabel("Signing key:"), 0, 0)
+        keys.addWidget(self.key_edit, 0, 1)
+        keys.addWidget(key_button, 0, 2)
+        keys.addWidget(QLabel("Password:"), 1, 0)
+        keys.addWidget(self.password_edit, 1, 1, 1, 2)
         self.history = QTableWidget(0, len(HISTORY_HEADERS))
         self.history.setHorizontalHeaderLabels(HISTORY_HEADERS)
         self.history.horizontalHeader().setStretchLastSection(True)
@@ -116,13 +119,17 @@ class ReportsView(QWidget):
         self.progress_label = QLabel("")
         self.result_view = QPlainTextEdit()
         self.result_view.setReadOnly(True)
+        self.result_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         buttons = QHBoxLayout()
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.verify_button)
-        buttons.addWidget(self.progress_bar, 1)
-        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        running = QHBoxLayout()
+        running.addWidget(self.progress_bar, 1)
+        running.addWidget(self.cancel_button)
         form = QFormLayout(self.export_box)
         form.addRow(buttons)
+        form.addRow(running)
         form.addRow(self.progress_label)
         form.addRow(self.result_view)
         self.export_button.clicked.connect(self.choose_and_export)
@@ -174,7 +181,8 @@ class ReportsView(QWidget):
         for row, item in enumerate(items):
             signature = ("none" if not item.signed else
                          f"{item.signer}: " + ("verifies" if item.signature_ok else item.signature_problem or "invalid"))
-            values = (item.stage, item.name, item.signed_at, item.state_sha256[:16], item.assumption_set,
+            values = (item.stage, item.name, report_stages.short_time(item.signed_at), item.state_sha256[:16],
+                      item.assumption_set,
                       item.status, signature)
             for column, value in enumerate(values):
                 cell = QTableWidgetItem(value)
