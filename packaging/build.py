@@ -3,10 +3,10 @@
 Usage: python packaging/build.py [--dist DIR] [--work DIR] [--skip-build]
 
 Needs the ``packaging`` extra (``pip install -e '.[packaging]'``). Renders the icons, runs
-PyInstaller on ``packaging/carbon-workbench.spec``, copies the ``.desktop`` file, the MIME type
-and the icons into the folder, then smoke-tests the result: ``--version`` of both executables
-and ``carbon-workbench-gui --self-test``, which builds the demo project, opens it in the main
-window on Qt's offscreen platform, exports a signed report and verifies it. Prints the folder's
+PyInstaller on ``packaging/carbon-workbench.spec`` and copies the ``.desktop`` file, the MIME
+type and the icons into the folder. Then it smoke-tests the result with ``--version`` of both
+executables and ``carbon-workbench-gui --self-test``. The self-test builds the demo project,
+opens it in the main window on Qt's offscreen platform, exports a signed report and verifies it. Prints the folder's
 size and exits with 1 when any step fails.
 """
 

@@ -29,7 +29,7 @@ JOB_TIMEOUT_MS = 180_000
 
 @dataclass
 class Context:
-    """What the view factories share: the application, the window on the demo project, a scratch folder."""
+    """Objects the view factories share: the application, the window on the demo project, a scratch folder."""
 
     app: Any
     window: Any

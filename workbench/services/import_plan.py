@@ -1,7 +1,7 @@
 """The import wizard's use cases without Qt: detect a file's kind, preview a mapping, dry-run, commit.
 
-The wizard walks one plan through its pages. :func:`detect_kind` says which import kind a file
-looks like and why. :func:`mapping_proposal` and :func:`parsed_preview` show how a mapping reads
+The wizard walks one plan through its pages. :func:`detect_kind` returns the import kind a file
+looks like and the reason. :func:`mapping_proposal` and :func:`parsed_preview` show how a mapping reads
 a table file. :func:`prepare_all` reads and checks every file without writing to the project,
 so the rejected rows can be shown before anything is stored, and :func:`commit_all` stores the
 prepared files in one transaction: either every file is stored or none is.

@@ -1,7 +1,7 @@
 """The reports view's use cases without Qt: sign-off stages in order, export requests, verify hints.
 
 The sign-off service lets a reviewer or approver sign once a preparer has signed the current
-state. The reports view asks for the stages in order: each stage opens once the stage before it
+state. The reports view requires the stages in order: each stage opens once the stage before it
 has a sign-off that matches the current project state. :func:`stage_rows` computes which stage
 is open and why the others are not.
 """

@@ -309,7 +309,7 @@ class MainWindow(QMainWindow):
 
     # -- import and export -------------------------------------------------------------------
 
-    # -- import wizard and reports view (issue 7D hook: the lead places these at merge) ----------
+    # -- import wizard and reports view: every hook of these two views is in this block ----------
 
     def _add_import_and_reports(self) -> None:
         from PySide6.QtWidgets import QDockWidget
