@@ -237,3 +237,27 @@ def test_drop_on_file_list_adds_files(qtbot, wizard, tmp_path):
     wizard.files_page.file_list.files_dropped.emit([str(other)])
 
     assert [path.name for path in wizard.paths()] == ["meter.csv", "other.csv"]
+
+
+def test_window_recomputes_after_wizard_import(qtbot, window, gpu_project, samples):
+    gpu_log = samples / "nvidia_smi" / "xypp3__gpu_glasses__nvidia_smi.csv"
+    window.open_project(gpu_project)
+    assert window.runs_model.rowCount() == 1
+    window.choose_import([gpu_log])
+    wizard = window.import_wizard
+    wizard.format_page.set_kind("gpu-log")
+    go_to(qtbot, wizard, PAGE_OPTIONS)
+    wizard.options_page.timezone_edit.setText("UTC")
+    wizard.options_page.site_edit.setText("lab")
+    wizard.options_page.run_edit.setText("glasses-again")
+    wizard.options_page.duplicate_check.setChecked(True)
+    wizard.next()
+    wait_for_check(qtbot, wizard)
+    old_model = window.session.model
+
+    wizard.next()
+    qtbot.waitUntil(lambda: window.runs_model.rowCount() == 2, timeout=60_000)
+
+    assert window.session.model is not old_model
+    assert sorted(window.runs_model.frame()["run"]) == ["glasses", "glasses-again"]
+    qtbot.waitUntil(lambda: not window.jobs, timeout=30_000)

@@ -339,10 +339,40 @@ class MainWindow(QMainWindow):
             return
         wizard = ImportWizard(self.session, paths, parent=self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        wizard.imported.connect(lambda reports: self._attempt("Recomputing after the import", self.session.reload))
+        wizard.imported.connect(lambda _reports: self.reload_after_import())
         wizard.destroyed.connect(lambda: setattr(self, "import_wizard", None))
         self.import_wizard = wizard
         wizard.open()
+
+    def reload_after_import(self) -> JobHandle:
+        """Prepare the model again on the worker pool after an import, then recompute there too.
+
+        Preparing the model of a project with millions of energy rows takes seconds, so unlike
+        Session.reload() it never runs on the UI thread.
+        """
+        from workbench.ui.workers import start_job
+
+        self.recomputer.cancel()
+        self.statusBar().showMessage("Reading the imported data...")
+        handle = start_job(self.session.prepare_model_job(), operation="Reading the imported data", parent=self)
+        handle.succeeded.connect(self._adopt_model)
+        handle.failed.connect(lambda error: show_error(self, "Reading the imported data", error))
+        return self._track(handle)
+
+    def _adopt_model(self, model) -> None:
+        from workbench.services.session import compute_response
+        from workbench.ui.workers import start_job
+
+        requests = []
+        if not self._attempt("Reading the imported data", lambda: requests.append(self.session.adopt_model(model))):
+            return
+        request = requests[0]
+        handle = start_job(lambda _progress: compute_response(request), operation="Recomputing after the import",
+                           parent=self)
+        handle.succeeded.connect(self.session.apply)
+        handle.succeeded.connect(lambda _response: self.statusBar().showMessage("Imported data recomputed.", 5000))
+        handle.failed.connect(lambda error: show_error(self, "Recomputing after the import", error))
+        self._track(handle)
 
     def _dropped_inputs(self, mime: QMimeData) -> list[str]:
         """Return the dropped local files that are not projects, when a project is open to import them into."""
