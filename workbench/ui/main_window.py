@@ -314,7 +314,14 @@ class MainWindow(QMainWindow):
     def _add_import_and_reports(self) -> None:
         from PySide6.QtWidgets import QDockWidget
 
+        # Imported with the window, and the time zone list read on the pool, so that opening the
+        # wizard later does not stop the UI thread for the imports (about 1 s on a 2-core VM).
+        import workbench.ui.import_wizard  # noqa: F401
+        from workbench.ui.import_dialog import _known_zones
         from workbench.ui.reports_view import ReportsView
+        from workbench.ui.workers import start_job
+
+        self._track(start_job(lambda _progress: _known_zones(), operation="Reading the time zone names", parent=self))
 
         self.reports_view = ReportsView(self.session, self)
         self.reports_dock = QDockWidget("Reports and Sign-off", self)
