@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableWidgetItem, QVBoxLayout, QWidget, QWizardPage)
 
 from workbench.errors import OperationCancelled, WorkbenchError
-from workbench.ingest.mapping import Mapping, Proposal
+from workbench.services.mappings import Mapping, Proposal
 from workbench.services import import_plan, mappings
 from workbench.ui.frame_model import Column, DataFrameModel
 from workbench.ui.workers import JobHandle, start_job
@@ -78,7 +78,8 @@ class MappingPage(JobPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Column mapping")
-        self.setSubTitle("Check what each column contains. The preview below shows the rows as they will be read.")
+        self.setSubTitle("Check what each column contains. The mapping comes from the first file and is used for "
+                         "every file; the preview below shows the rows as they will be read.")
         self.proposal: Proposal | None = None
         self.base: Mapping | None = None
         self.kind = "meter"
