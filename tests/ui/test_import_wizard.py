@@ -159,6 +159,10 @@ def test_options_page_rejects_unknown_zone(qtbot, wizard):
     page.strict_check.setChecked(True)
     options = wizard.options()
     assert (options.timezone, options.site, options.strict) == ("Europe/Paris", "lab", True)
+    assert options.unit is None
+    page.unit_combo.setCurrentIndex(page.unit_combo.findData("MWh"))
+    assert wizard.options().unit == "MWh"
+    assert not page.basis_combo.isEnabled()
 
 
 def test_check_lists_rejected_row_before_commit(qtbot, wizard, gpu_project):

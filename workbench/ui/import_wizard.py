@@ -27,8 +27,10 @@ from workbench.ui.import_pages import CheckPage, MappingPage, SummaryPage
 log = logging.getLogger(__name__)
 
 AUTO = "auto"
-UNITS = ("", "Wh", "kWh", "MWh", "W", "kW")
-FACTOR_BASES = ("", "location", "residual_mix", "supplier", "marginal")
+UNITS = (("From the header or the mapping", ""), ("Wh", "Wh"), ("kWh", "kWh"), ("MWh", "MWh"), ("W", "W"),
+         ("kW", "kW"))
+FACTOR_BASES = (("As the file states (location-based if it states none)", ""), ("location", "location"),
+                ("residual_mix", "residual_mix"), ("supplier", "supplier"), ("marginal", "marginal"))
 PAGE_FILES, PAGE_FORMAT, PAGE_MAPPING, PAGE_OPTIONS, PAGE_CHECK, PAGE_SUMMARY = range(6)
 
 
@@ -199,13 +201,15 @@ class OptionsPage(QWizardPage):
         self.run_edit.setPlaceholderText("optional; GPU logs default to the file name")
         self.run_edit.setToolTip("Training run the energy belongs to; created if new")
         self.unit_combo = QComboBox()
-        self.unit_combo.addItems(UNITS)
+        for text, unit in UNITS:
+            self.unit_combo.addItem(text, unit)
         self.unit_combo.setToolTip("Unit of meter values when neither the header nor the mapping states one")
         self.mark_combo = QComboBox()
         self.mark_combo.addItems(["start", "end"])
         self.mark_combo.setToolTip("Whether a meter time stamp marks the start or the end of its interval")
         self.basis_combo = QComboBox()
-        self.basis_combo.addItems(FACTOR_BASES)
+        for text, basis in FACTOR_BASES:
+            self.basis_combo.addItem(text, basis)
         self.basis_combo.setToolTip("Basis of factor datasets whose file states none (empty: location-based)")
         self.strict_check = QCheckBox("Reject the whole file if any row is rejected")
         self.strict_check.setToolTip("Like --strict: a file with a rejected row changes nothing")
@@ -295,9 +299,9 @@ class ImportWizard(QWizard):
             timezone=page.timezone_edit.text().strip() or None,
             site=page.site_edit.text().strip() or None,
             run=page.run_edit.text().strip() or None,
-            unit=(page.unit_combo.currentText() or None) if page.unit_combo.isEnabled() else None,
+            unit=(page.unit_combo.currentData() or None) if page.unit_combo.isEnabled() else None,
             timestamps_mark=page.mark_combo.currentText(),
-            factor_basis=(page.basis_combo.currentText() or None) if page.basis_combo.isEnabled() else None,
+            factor_basis=(page.basis_combo.currentData() or None) if page.basis_combo.isEnabled() else None,
             strict=page.strict_check.isChecked(),
             allow_duplicate=page.duplicate_check.isChecked(),
             mapping=mapping)
