@@ -183,3 +183,17 @@ def test_export_with_plan_on_demo(qtbot, tmp_path):
     assert handle.error is None
     report = json.loads(out.read_text("utf-8"))
     assert len(report["avoided_emissions"]["levers"]) > 0
+
+
+def test_change_after_signoff_closes_next_stage(qtbot, view, session):
+    sign(qtbot, view, "preparer", "Pat Preparer")
+    assert view.sign_buttons["reviewer"].isEnabled()
+
+    session.commit({"pue": 1.4}, "test: the operator's new PUE")
+    qtbot.waitUntil(lambda: view.status_labels["preparer"].text().endswith("changed since approval"),
+                    timeout=30_000)
+    wait_idle(qtbot, view)
+
+    assert not view.sign_buttons["reviewer"].isEnabled()
+    assert view.status_labels["preparer"].styleSheet() == "color: #b00020;"
+    assert view.history.item(0, 5).text() == "changed since approval"
