@@ -78,6 +78,27 @@ def time_calls(targets: list[tuple[type, str]], durations: dict[str, list[float]
         setattr(owner, name, timed)
 
 
+class CollectionTimes:
+    """Durations (ms) of the cyclic garbage collector's runs, by generation, from gc.callbacks."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.by_generation: dict[int, list[float]] = {}
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.by_generation.setdefault(info["generation"], []).append((time.perf_counter() - self._started) * 1000)
+
+    def summary(self) -> dict:
+        return {str(generation): {"runs": len(times), "max_ms": round(max(times), 1), "total_ms": round(sum(times), 1)}
+                for generation, times in sorted(self.by_generation.items())}
+
+
 def wait(app, condition, timeout_s: float = 1800.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -87,7 +108,7 @@ def wait(app, condition, timeout_s: float = 1800.0) -> None:
             raise TimeoutError("the step did not finish in time")
 
 
-def run(project: Path, log: Path, interval_ms: int) -> dict:
+def run(project: Path, log: Path, interval_ms: int, freeze_gc: bool = False) -> dict:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -112,6 +133,12 @@ def run(project: Path, log: Path, interval_ms: int) -> dict:
             raise RuntimeError(f"{copy} cannot be opened")
         window.recomputer.wait_idle(600_000)
         open_s = time.perf_counter() - opened_at
+        if freeze_gc:
+            import gc
+
+            gc.collect()
+            gc.freeze()  # the objects of the opened project are never traversed by later collections
+        collections = CollectionTimes()
 
         probe = LatencyProbe(interval_ms)
         probe.start()
@@ -157,6 +184,7 @@ def run(project: Path, log: Path, interval_ms: int) -> dict:
     return {"phases": {name: _stats(probe.gaps_ms(start, end), end - start) for name, (start, end) in phases.items()},
             "open_s": open_s, "dry_run_summary": summary, "rows_accepted": reports[0].rows_accepted,
             "log_bytes": log.stat().st_size, "interval_ms": interval_ms,
+            "freeze_gc": freeze_gc, "collections": collections.summary(),
             "ui_calls_s": {name: [round(value, 3) for value in values] for name, values in durations.items()}}
 
 
@@ -182,6 +210,10 @@ def results_section(result: dict, project: Path, log: Path) -> str:
         lines.append(f"| {name} | {stats['seconds']:.1f} | {stats['ticks']:,} | {stats['median_gap_ms']:.1f} | "
                      f"{stats['p99_gap_ms']:.1f} | {stats['max_gap_ms']:.1f} | {stats['gaps_over_goal']} |")
     lines += ["", f"Dry run: {result['dry_run_summary']}", "",
+              f"gc.freeze() after opening: {result['freeze_gc']}. Garbage collections during the phases, by "
+              "generation: " + "; ".join(f"gen {generation}: {stats['runs']} runs, max {stats['max_ms']} ms, "
+                                         f"total {stats['total_ms']} ms"
+                                         for generation, stats in result["collections"].items()), "",
               "Time of the calls that run on the UI thread after the import (s): "
               + "; ".join(f"`{name}` {', '.join(f'{value:.2f}' for value in values)}"
                           for name, values in result["ui_calls_s"].items()), ""]
@@ -206,9 +238,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", type=Path, required=True, help="nvidia-smi --query-gpu CSV log to import")
     parser.add_argument("--interval-ms", type=int, default=10, help="probe timer interval in ms (default 10)")
     parser.add_argument("--write-results", action="store_true", help="replace this section of RESULTS.md")
+    parser.add_argument("--freeze-gc", action="store_true",
+                        help="call gc.freeze() after the project opened, so collections skip its objects")
     args = parser.parse_args(argv)
 
-    result = run(args.project, args.log, args.interval_ms)
+    result = run(args.project, args.log, args.interval_ms, args.freeze_gc)
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "import_latency.json").write_text(json.dumps(result, indent=2), "utf-8")
     section = results_section(result, args.project, args.log)
