@@ -19,7 +19,7 @@ from workbench.ui.actions import build_actions
 from workbench.ui.analysis_hook import install_analysis_views
 from workbench.ui.chart import EnergyChart
 from workbench.ui.errors import show_error
-from workbench.ui.export_dialog import ExportDialog, ExportRequest
+from workbench.ui.export_dialog import ExportRequest
 from workbench.ui.frame_model import Column, DataFrameModel
 from workbench.ui.gc_guard import pin_gc_to_gui_thread
 from workbench.ui.import_dialog import ImportDialog, ImportOutcome, ImportRequest, ImportResultDialog
@@ -71,10 +71,12 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.action_map = build_actions(self, {
             "open": self.choose_project, "import": self.choose_import, "export_xlsx": lambda: self.choose_export("xlsx"),
-            "export_pdf": lambda: self.choose_export("pdf"), "clear_recent": self.clear_recent, "quit": self.close})
+            "export_pdf": lambda: self.choose_export("pdf"), "clear_recent": self.clear_recent, "quit": self.close,
+            "reports": self.show_reports})
         self._build_widgets()
         self._build_menus()
-        self._add_assumption_and_chart_views()  # helper 7B's hook, defined at the end of the class
+        self._add_assumption_and_chart_views()
+        self._add_import_and_reports()
         self._build_status_bar()
         self._subscribe()
         self._show_project(None)
@@ -164,7 +166,7 @@ class MainWindow(QMainWindow):
         is_open = info is not None
         self.hint_label.setVisible(not is_open)
         self.assumption_panel.setEnabled(is_open)
-        for key in ("import", "export_xlsx", "export_pdf"):
+        for key in ("import", "export_xlsx", "export_pdf", "reports"):
             self.action_map[key].setEnabled(is_open)
         if not is_open:
             self.setWindowTitle("Carbon Workbench")
@@ -248,15 +250,20 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None:
+        if _dropped_project(event.mimeData()) is not None or self._dropped_inputs(event.mimeData()):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None:
+        if _dropped_project(event.mimeData()) is not None or self._dropped_inputs(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         path = _dropped_project(event.mimeData())
+        inputs = self._dropped_inputs(event.mimeData())
+        if path is None and inputs:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.choose_import(inputs))
+            return
         if path is None:
             return
         event.acceptProposedAction()
@@ -306,7 +313,87 @@ class MainWindow(QMainWindow):
 
     # -- import and export -------------------------------------------------------------------
 
-    def choose_import(self) -> None:
+    # -- import wizard and reports view: every hook of these two views is in this block ----------
+
+    def _add_import_and_reports(self) -> None:
+        from PySide6.QtWidgets import QDockWidget
+
+        # Imported with the window, and the time zone list read on the pool, so that opening the
+        # wizard later does not stop the UI thread for the imports (about 1 s on a 2-core VM).
+        import workbench.ui.import_wizard  # noqa: F401
+        from workbench.ui.import_dialog import _known_zones
+        from workbench.ui.reports_view import ReportsView
+        from workbench.ui.workers import start_job
+
+        self._track(start_job(lambda _progress: _known_zones(), operation="Reading the time zone names", parent=self))
+
+        self.reports_view = ReportsView(self.session, self)
+        self.reports_dock = QDockWidget("Reports and Sign-off", self)
+        self.reports_dock.setObjectName("reports_dock")
+        self.reports_dock.setWidget(self.reports_view)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.reports_dock)
+        self.resizeDocks([self.reports_dock], [460], Qt.Orientation.Horizontal)
+        self.reports_dock.hide()
+        self.menuBar().actions()[0].menu().insertAction(self.action_map["quit"], self.action_map["reports"])
+        self.import_wizard = None
+
+    def show_reports(self) -> None:
+        self.reports_dock.show()
+        self.reports_dock.raise_()
+
+    def choose_import(self, paths=()) -> None:
+        """Open the import wizard (with ``paths`` already listed); the project changes only on its last page."""
+        from workbench.ui.import_wizard import ImportWizard
+
+        if self.session.project_file is None:
+            self.statusBar().showMessage("Open a project before importing files.", 8000)
+            return
+        wizard = ImportWizard(self.session, paths, parent=self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.imported.connect(lambda _reports: self.reload_after_import())
+        wizard.destroyed.connect(lambda: setattr(self, "import_wizard", None))
+        self.import_wizard = wizard
+        wizard.open()
+
+    def reload_after_import(self) -> JobHandle:
+        """Prepare the model again on the worker pool after an import, then recompute there too.
+
+        Preparing the model of a project with millions of energy rows takes seconds, so unlike
+        Session.reload() it never runs on the UI thread.
+        """
+        from workbench.ui.workers import start_job
+
+        self.recomputer.cancel()
+        self.statusBar().showMessage("Reading the imported data...")
+        handle = start_job(self.session.prepare_model_job(), operation="Reading the imported data", parent=self)
+        handle.succeeded.connect(self._adopt_model)
+        handle.failed.connect(lambda error: show_error(self, "Reading the imported data", error))
+        return self._track(handle)
+
+    def _adopt_model(self, model) -> None:
+        from workbench.services.session import compute_response
+        from workbench.ui.workers import start_job
+
+        requests = []
+        if not self._attempt("Reading the imported data", lambda: requests.append(self.session.adopt_model(model))):
+            return
+        request = requests[0]
+        handle = start_job(lambda _progress: compute_response(request), operation="Recomputing after the import",
+                           parent=self)
+        handle.succeeded.connect(self.session.apply)
+        handle.succeeded.connect(lambda _response: self.statusBar().showMessage("Imported data recomputed.", 5000))
+        handle.failed.connect(lambda error: show_error(self, "Recomputing after the import", error))
+        self._track(handle)
+
+    def _dropped_inputs(self, mime: QMimeData) -> list[str]:
+        """Return the dropped local files that are not projects, when a project is open to import them into."""
+        if self.session.project_file is None or not mime.hasUrls():
+            return []
+        return [url.toLocalFile() for url in mime.urls()
+                if url.isLocalFile() and not url.toLocalFile().lower().endswith(".cwb")]
+
+    def choose_import_dialog(self) -> None:
+        """Open the one-page import dialog of earlier versions."""
         from workbench.services.imports import KINDS
 
         dialog = ImportDialog(KINDS, self)
@@ -346,10 +433,8 @@ class MainWindow(QMainWindow):
         info = self.session.project
         if info is None:
             return
-        suggested = info.path.with_name(f"{info.path.stem}-{self.session.set_name}.{fmt}")
-        dialog = ExportDialog(fmt, suggested, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.start_export(dialog.request())
+        self.show_reports()
+        self.reports_view.choose_and_export(fmt)
 
     def start_export(self, request: ExportRequest) -> JobHandle:
         """Write the report in a worker behind a progress dialog."""
