@@ -1,0 +1,96 @@
+"""What the operating system says about an open project file, and SQLite write errors in plain words.
+
+A project on a removable drive can vanish while it is open. SQLite keeps writing to its open
+file descriptor, so without a check the changes would go to a deleted file and be lost when it
+closes. :class:`FileIdentity` records the device and inode at opening, and
+:func:`check_still_there` compares them with the path before each write transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.errors import (DiskFullError, ProjectBusyError, ProjectFileError, ProjectMissingError,
+                              ProjectReadOnlyError)
+
+log = logging.getLogger(__name__)
+
+COPY_HINT = "Copy the project to a writable folder and open the copy; this file was not changed."
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """Device and inode of a file, which stay the same for as long as it is the same file."""
+
+    device: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> "FileIdentity | None":
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        return cls(status.st_dev, status.st_ino)
+
+
+def check_still_there(path: Path, identity: FileIdentity | None) -> None:
+    """Raise ProjectMissingError when ``path`` no longer names the file that was opened."""
+    if identity is None:
+        return
+    current = FileIdentity.of(path)
+    if current == identity:
+        return
+    what = "is no longer at this path" if current is None else "was replaced by another file"
+    log.error("project %s %s (opened as device %d inode %d)", path, what, identity.device, identity.inode)
+    raise ProjectMissingError(path, f"{what}: the drive was removed, or the file was moved or deleted after it "
+                                    "was opened", hint="Reconnect the drive or put the file back, then open the project "
+                                                    "again. This change was not written; earlier changes are in the "
+                                                    "file.")
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Return why ``path`` cannot be written in place (file or folder read-only), or None when it can.
+
+    SQLite needs to write the file itself and to create its ``-wal`` and ``-shm`` files in the same
+    folder. ``os.access`` honours permission bits, read-only mounts and the immutable attribute,
+    also for root.
+    """
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return "its folder is read-only"
+    return None
+
+
+def is_write_condition(exc: sqlite3.Error) -> bool:
+    """Tell whether an SQLite error comes from the file system or a lock rather than from the SQL."""
+    text = str(exc).lower()
+    return any(word in text for word in ("readonly", "read-only", "locked", "busy", "full", "disk i/o",
+                                         "unable to open"))
+
+
+def write_error(path: Path, exc: sqlite3.Error) -> ProjectFileError:
+    """Translate an SQLite error raised while writing into an error that says what to do."""
+    text = str(exc)
+    lower = text.lower()
+    if "readonly" in lower or "read-only" in lower:
+        return ProjectReadOnlyError(path, "cannot be written because the file or its folder is read-only",
+                                    hint="Copy the project to a writable folder and open the copy; nothing was "
+                                         "changed.")
+    if "locked" in lower or "busy" in lower:
+        return ProjectBusyError(path, "is being written by another program or workbench window",
+                                hint="Close the other window or wait for its command to finish, then try again; "
+                                     "nothing was changed.")
+    if "full" in lower:
+        return DiskFullError(path, "cannot be written because the disk is full",
+                             hint="Free disk space and try again; nothing was changed.")
+    if "disk i/o" in lower or "unable to open" in lower:
+        return ProjectMissingError(path, f"could not be written ({text}): the drive may have been removed or failed",
+                                   hint="Check that the drive is connected, then open the project again; the last "
+                                        "change was not written.")
+    return ProjectFileError(path, f"write failed: {text}")
