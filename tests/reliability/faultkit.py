@@ -9,6 +9,7 @@ the middle of the commit itself.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -70,8 +71,14 @@ class ChildRun:
 
 
 def run_child(argv: list[str], workdir: Path, *, kill_statement: int = 0, shim: Path | None = None,
-              kill_path: str = "", kill_write: int = 0, count: bool = False) -> ChildRun:
-    """Run ``carbon-workbench ARGV`` in a child process with the clock frozen and an optional kill point."""
+              kill_path: str = "", kill_write: int = 0, count: bool = False, fail_write: int = 0,
+              fail_errno: int = errno.ENOSPC) -> ChildRun:
+    """Run ``carbon-workbench ARGV`` in a child process with the clock frozen and an optional kill point.
+
+    With ``shim``, write events on files whose path contains ``kill_path`` are counted; the
+    ``kill_write``-th kills the process, and from the ``fail_write``-th on every event fails with
+    ``fail_errno`` (ENOSPC by default: a full disk).
+    """
     env = dict(os.environ, CWB_FROZEN_CLOCK=FROZEN_CLOCK, CWB_ACTOR="kill-test", PYTHONHASHSEED="0")
     env.setdefault("CWB_LOG_DIR", str(workdir / "logs"))
     statement_log = workdir / "statements.log"
@@ -84,6 +91,8 @@ def run_child(argv: list[str], workdir: Path, *, kill_statement: int = 0, shim: 
         env["LD_PRELOAD"] = str(shim)
         env["CWB_KILL_PATH"] = kill_path
         env["CWB_KILL_AT_WRITE"] = str(kill_write)
+        env["CWB_FAIL_FROM_WRITE"] = str(fail_write)
+        env["CWB_FAIL_ERRNO"] = str(fail_errno)
         if count:
             env["CWB_KILL_COUNT_FILE"] = str(write_count)
     completed = subprocess.run([sys.executable, str(CHILD), *argv], cwd=workdir, env=env, capture_output=True,

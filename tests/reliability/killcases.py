@@ -126,7 +126,18 @@ class Baseline:
     runs: dict = field(default_factory=dict)
 
 
+_baselines: dict[tuple[str, Path, Path | None], Baseline] = {}
+
+
 def make_baseline(scenario: Scenario, root: Path, shim: Path | None) -> Baseline:
+    """Return the scenario's baseline, built once per session and shared by every test module."""
+    key = (scenario.name, root, shim)
+    if key not in _baselines:
+        _baselines[key] = _build_baseline(scenario, root, shim)
+    return _baselines[key]
+
+
+def _build_baseline(scenario: Scenario, root: Path, shim: Path | None) -> Baseline:
     """Build the starting project and run the command once cleanly, counting statements and writes."""
     start = scenario.build(next_folder(root))
     # Dumped from a copy, like every killed project, so paths naming the start folder stay as they are.

@@ -90,7 +90,29 @@ def write_error(path: Path, exc: sqlite3.Error) -> ProjectFileError:
         return DiskFullError(path, "cannot be written because the disk is full",
                              hint="Free disk space and try again; nothing was changed.")
     if "disk i/o" in lower or "unable to open" in lower:
-        return ProjectMissingError(path, f"could not be written ({text}): the drive may have been removed or failed",
-                                   hint="Check that the drive is connected, then open the project again; the last "
-                                        "change was not written.")
+        return ProjectFileError(path, f"could not be written ({text}): the disk may be full, or the drive was removed "
+                                      "or failed", hint="Free disk space or reconnect the drive, then open the "
+                                                        "project again; the last change was not written.")
     return ProjectFileError(path, f"write failed: {text}")
+
+
+def open_error(path: Path, exc: sqlite3.Error, reason: str | None) -> ProjectFileError:
+    """Translate an SQLite error from opening a project whose cause is the file system or a lock.
+
+    ``reason`` is why the file cannot be written in place, from :func:`read_only_reason`.
+    """
+    lower = str(exc).lower()
+    if reason is not None:
+        # A project in write-ahead-log mode needs its -shm file, which a read-only folder cannot hold.
+        return ProjectReadOnlyError(path, f"cannot be opened because {reason} and SQLite needs to create "
+                                          f"'{path.name}-shm' beside it ({exc})", hint=COPY_HINT)
+    if "locked" in lower or "busy" in lower:
+        return ProjectBusyError(path, "cannot be opened because another program or workbench window is writing it",
+                                hint="Wait for the other command to finish or close the other window, then try "
+                                     "again.")
+    if "full" in lower:
+        return DiskFullError(path, "cannot be opened because the disk is full",
+                             hint="Free disk space and open it again; the file was not changed.")
+    return ProjectFileError(path, f"cannot be opened because SQLite could not write its log files beside it ({exc})",
+                            hint="The disk may be full or the drive removed: free disk space or reconnect the drive, "
+                                 "then open the project again. The file was not changed.")

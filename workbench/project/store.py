@@ -23,7 +23,7 @@ from workbench.errors import (DamagedProjectError, ForeignFileError, NewerFormat
                               ProjectFileError, ProjectReadOnlyError)
 from workbench.project import audit, migrations
 from workbench.project.file_state import (COPY_HINT, FileIdentity, check_still_there, is_write_condition,
-                                          read_only_reason, write_error)
+                                          open_error, read_only_reason, write_error)
 from workbench.clock import utc_now_text
 
 log = logging.getLogger(__name__)
@@ -106,10 +106,8 @@ def _connect_existing(path: Path, read_only: bool, reason: str | None) -> sqlite
         return _connect(path, read_only=read_only)
     except DamagedProjectError as exc:
         cause = exc.__cause__
-        if reason is not None and isinstance(cause, sqlite3.Error) and is_write_condition(cause):
-            # A project in write-ahead-log mode needs its -shm file, which a read-only folder cannot hold.
-            raise ProjectReadOnlyError(path, f"cannot be opened because {reason} and SQLite needs to create "
-                                             f"'{path.name}-shm' beside it", hint=COPY_HINT) from cause
+        if isinstance(cause, sqlite3.Error) and is_write_condition(cause):
+            raise open_error(path, cause, reason) from cause
         raise
 
 
@@ -299,8 +297,8 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
             conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        if reason is not None and is_write_condition(exc):
-            raise ProjectReadOnlyError(path, f"cannot be opened because {reason} ({exc})", hint=COPY_HINT) from exc
+        if is_write_condition(exc):
+            raise open_error(path, exc, reason) from exc
         raise DamagedProjectError(path, f"is damaged: {exc}",
                                   hint="Restore it from a backup or ask the sender for a new copy.") from exc
 
