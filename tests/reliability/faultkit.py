@@ -9,6 +9,7 @@ the middle of the commit itself.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -167,3 +168,38 @@ def fresh_copy(source: Path, folder: Path, name: str = "project.cwb") -> Path:
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(source, target)
     return target
+
+
+@contextlib.contextmanager
+def read_only(*paths: Path):
+    """Make files or folders unwritable for the block, also for root, and restore them after.
+
+    A normal user gets mode bits without write permission. Root ignores those, so for root the
+    immutable attribute is set with ``chattr +i`` (ext2/3/4, XFS, Btrfs); the caller's test is
+    skipped when that is not possible.
+    """
+    as_root = os.geteuid() == 0
+    modes = {path: path.stat().st_mode for path in paths}
+    done: list[Path] = []
+    try:
+        for path in paths:
+            if as_root:
+                result = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True) \
+                    if shutil.which("chattr") else None
+                if result is None or result.returncode != 0:
+                    import pytest
+                    pytest.skip(f"running as root and cannot make {path} immutable with chattr")
+            else:
+                path.chmod(modes[path] & ~0o222)
+            done.append(path)
+        yield
+    finally:
+        for path in reversed(done):
+            if as_root:
+                subprocess.run(["chattr", "-i", str(path)], check=True)
+            else:
+                path.chmod(modes[path])
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
