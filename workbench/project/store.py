@@ -185,6 +185,17 @@ class Project:
             if depth == 0 and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise write_error(self.path, exc) from exc
+        if depth == 0:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        # Copy the committed pages from the -wal file into the project file at once, so a copy or
+        # move of the .cwb file alone (mailing it while the window is open) holds every change.
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.OperationalError as exc:
+            # The change is committed in the -wal file, and SQLite checkpoints it later.
+            log.warning("checkpoint of %s after a commit failed: %s", self.path, exc)
 
     def _roll_back(self, depth: int) -> None:
         # SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error),
