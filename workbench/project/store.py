@@ -325,10 +325,25 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
             conn.close()
             raise ProjectFileError(path, f"uses the older format {user_version} and must be upgraded",
                                    hint="Open it once for writing to upgrade it.")
+        _migrate(project, user_version)
+    return project
+
+
+def _migrate(project: Project, header_version: int) -> None:
+    """Apply the pending migrations in one transaction, unless another process applied them first."""
+    try:
         with project.transaction():
-            names = migrations.apply_pending(conn, user_version)
+            # Read again under the write lock: another workbench may have upgraded the file since
+            # its header was read, and running the steps twice would fail on existing tables.
+            user_version = project.format_version
+            if user_version >= migrations.CURRENT_VERSION:
+                log.info("%s was upgraded by another process while it was being opened", project.path)
+                return
+            names = migrations.apply_pending(project.conn, user_version)
             project.log("migrate", "project", {"from": user_version, "to": migrations.CURRENT_VERSION,
                                                "migrations": names})
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        log.info("migrated %s from format %d to %d", path, user_version, migrations.CURRENT_VERSION)
-    return project
+    except BaseException:
+        project.close()
+        raise
+    project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.info("migrated %s from format %d to %d", project.path, header_version, migrations.CURRENT_VERSION)
