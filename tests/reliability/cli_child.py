@@ -8,7 +8,7 @@ Usage: ``python cli_child.py ARG ...`` runs ``workbench.cli.main([ARG, ...])`` w
   statement (counted over every connection, through ``sqlite3.Connection.set_trace_callback``).
   The statement never runs, so a kill at a ``COMMIT`` leaves an open transaction behind.
   ``$CWB_STATEMENT_LOG=FILE`` writes the first word of every statement to FILE at exit, one per
-  line, so a clean run tells the tests how many statements there are and where COMMIT is.
+  line. A clean run thus gives the tests the number of statements and the position of COMMIT.
 
 Kills at the N-th write system call are made by the LD_PRELOAD shim ``killwrite.c`` instead.
 """

@@ -1,9 +1,9 @@
 /* LD_PRELOAD shim for the kill tests: SIGKILL the process just before its N-th write event on a
  * file whose path contains $CWB_KILL_PATH (the project file, its -wal or -journal, or an export).
  *
- *   CWB_KILL_PATH       substring of the target path (required, else the shim does nothing)
- *   CWB_KILL_AT_WRITE   1-based index of the event that is not performed; 0 or unset: never kill
- *   CWB_KILL_COUNT_FILE where to write the number of matching events at exit (for a clean run)
+ *   CWB_KILL_PATH       substring of the target path. Without it the shim does nothing.
+ *   CWB_KILL_AT_WRITE   1-based index of the event that is not performed. With 0 or unset, no kill.
+ *   CWB_KILL_COUNT_FILE file that receives the number of matching events at exit (clean runs).
  *
  * The same shim fills the disk instead of killing when asked:
  *

@@ -1,4 +1,4 @@
-"""What the operating system says about an open project file, and SQLite write errors in plain words.
+"""Checks of an open project file against the file system, and SQLite write errors in plain words.
 
 A project on a removable drive can vanish while it is open. SQLite keeps writing to its open
 file descriptor, so without a check the changes would go to a deleted file and be lost when it
