@@ -6,8 +6,8 @@ Usage:
 Every test module under ``tests/reliability/`` declares ``FAULT_CLASS = "..."``. The script runs
 ``pytest tests/reliability --junitxml=FILE``, reads the result of every test case, groups the
 cases by their module's fault class and counts the cases tried (run, not skipped) and survived
-(passed). ``--kill-points N`` makes each kill test try N points per command instead of the 4 of
-a normal test run (``CWB_KILL_POINTS``). The load figures come from ``bench/reliability.json``,
+(passed). ``--kill-points N`` sets how many points each kill test tries per command and kind
+(``CWB_KILL_POINTS``; the tests default to 3, and so does the script). The load figures come from ``bench/reliability.json``,
 written by ``bench/bench_reliability.py``. The exit status is 1 when a case failed.
 """
 
@@ -32,6 +32,8 @@ TESTS = REPOSITORY / "tests" / "reliability"
 BENCH_RESULTS = REPOSITORY / "bench" / "reliability.json"
 OUTPUT = REPOSITORY / "docs" / "reliability.md"
 UNKNOWN_CLASS = "(module without FAULT_CLASS)"
+# The default of tests/reliability/faultkit.py, so the report of a plain run names the number it used.
+DEFAULT_KILL_POINTS = 3
 
 
 @dataclass
@@ -66,11 +68,9 @@ def module_path(classname: str) -> Path | None:
     return None
 
 
-def run_tests(junit: Path, kill_points: int | None, outcomes: Path) -> int:
-    env = dict(os.environ, CWB_KILL_OUTCOMES=str(outcomes))
+def run_tests(junit: Path, kill_points: int, outcomes: Path) -> int:
+    env = dict(os.environ, CWB_KILL_OUTCOMES=str(outcomes), CWB_KILL_POINTS=str(kill_points))
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    if kill_points is not None:
-        env["CWB_KILL_POINTS"] = str(kill_points)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(TESTS.relative_to(REPOSITORY)),
                f"--junitxml={junit}"]
     print("running:", " ".join(command), flush=True)
@@ -239,7 +239,8 @@ METHODS = [
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kill-points", type=int, help="kill points per command and kind (default: the tests' 4)")
+    parser.add_argument("--kill-points", type=int, default=DEFAULT_KILL_POINTS,
+                        help="kill points per command and kind (default: %(default)s, as in a plain test run)")
     parser.add_argument("--junitxml", type=Path, help="where pytest writes its JUnit XML (default: a temporary file)")
     parser.add_argument("--no-run", action="store_true", help="read an existing --junitxml file instead of running")
     parser.add_argument("--results", type=Path, default=BENCH_RESULTS, help="load figures (default: %(default)s)")
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         status = run_tests(junit, args.kill_points, outcomes)
     classes = count_cases(junit)
     figures = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
-    kill_points = args.kill_points or 4
+    kill_points = args.kill_points
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(classes, count_outcomes(outcomes), figures, kill_points, status), encoding="utf-8")
     print(f"wrote {args.out}")

@@ -29,11 +29,11 @@ SHIM_SOURCE = HERE / "killwrite.c"
 FROZEN_CLOCK = "2026-06-01T12:00:00.000000Z"
 CHILD_TIMEOUT_S = 120
 # CI tries this many kill points per command and kind; scripts/reliability_report.py --kill-points raises it.
-DEFAULT_KILL_POINTS = 4
+DEFAULT_KILL_POINTS = 3
 
 
 def kill_points() -> int:
-    """Return how many kill points each command tries, from $CWB_KILL_POINTS (default 4)."""
+    """Return how many kill points each command tries, from $CWB_KILL_POINTS (default 3)."""
     return int(os.environ.get("CWB_KILL_POINTS", DEFAULT_KILL_POINTS))
 
 

@@ -1,7 +1,7 @@
 """A process killed while it exports a report leaves the project as before or as after, and no half-written file.
 
 The export is written to a temporary file beside the target and renamed over it, so the final
-name holds either the report of an earlier export or the complete new one. Each run starts with
+name contains either the report of an earlier export or the complete new one. Each run starts with
 an earlier report under the final name, so a kill that truncated it in place would show.
 """
 

@@ -1,4 +1,4 @@
-"""Two workbench instances on one project: the second is told or waits, and the file is never corrupted.
+"""Two workbench instances on one project: the second waits or gets a clear error, and the file stays intact.
 
 SQLite's locks are what exists at this level: every write command starts with BEGIN IMMEDIATE
 and waits up to the connection's busy timeout (10 s) for another writer, then fails with
@@ -55,7 +55,7 @@ def _hold_write_lock(path: Path, seconds: float) -> subprocess.Popen:
     return holder
 
 
-def test_second_writer_told_when_busy(start_project, kill_root):  # noqa: F811
+def test_second_writer_gets_busy_error(start_project, kill_root):  # noqa: F811
     path = _copy(start_project, kill_root)
     first = projects.open_existing(path)
     second = projects.open_existing(path)

@@ -1,8 +1,8 @@
 """Long calculations in a child process, so that the window's GUI thread is never starved.
 
-A Monte Carlo comparison run in a worker thread holds Python's global interpreter lock for
-stretches of up to several hundred milliseconds (pandas building frames from SQL rows, NumPy
-element-wise functions), and the GUI thread cannot run until it gets the lock back. A worker
+A Monte Carlo comparison run in a worker thread keeps Python's global interpreter lock for
+stretches of up to several hundred milliseconds, for example while pandas builds frames from SQL
+rows. The GUI thread cannot run until it gets the lock back. A worker
 thread that calls :func:`compare_sets_in_process` only waits for a child process, which releases
 the lock, so the window keeps painting while the comparison runs.
 """
