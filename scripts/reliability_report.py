@@ -237,7 +237,7 @@ METHODS = [
     "```",
     "",
     "With the default 3 kill points, `pytest tests/reliability` ran 105 cases in 86 s of wall time (86 s of CPU "
-    "time) on 2 CPUs with a load average near 2; with 8 it took 8 minutes with a load average near 10. The "
+    "time) on 2 CPUs with a load average near 2. With 8 it took 8 minutes with a load average near 10. The "
     "kill and full-disk tests that use the shim need a C compiler (`cc`), and without one they are skipped. "
     "Read-only tests run as root need `chattr`.",
 ]
