@@ -7,6 +7,7 @@ or validation failed. Commands and JSON keys are only ever added, never renamed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -209,8 +210,9 @@ def cmd_assumptions(args: argparse.Namespace) -> int:
     if args.distribution_file:
         specs.update(distribution_service.read_file(args.distribution_file))
     with projects.open_existing(args.project) as project:
-        with project.transaction():
-            changes = []
+        changes = []
+        # A listing opens no transaction, so it also works on a read-only project.
+        with project.transaction() if values or specs or args.base else contextlib.nullcontext():
             if values:
                 changes += assumptions.change(project, args.set, values, rationale=args.rationale or "",
                                               base=args.base)

@@ -131,6 +131,22 @@ class DamagedProjectError(ProjectFileError):
     """The project file is damaged or its audit log does not verify."""
 
 
+class ProjectReadOnlyError(ProjectFileError):
+    """The project file or its folder cannot be written, so the project is open read-only or not at all."""
+
+
+class ProjectMissingError(ProjectFileError):
+    """The open project's file is no longer at its path: the drive was removed, or it was moved or deleted."""
+
+
+class DiskFullError(ProjectFileError):
+    """A write failed because the disk (or the project's size limit) is full; the change was rolled back."""
+
+
+class ProjectBusyError(ProjectFileError):
+    """Another process held the project's write lock for longer than the workbench waits."""
+
+
 class NotFoundError(UsageError):
     """A named run, site, assumption set or other entity does not exist in the project."""
 

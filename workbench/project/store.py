@@ -20,8 +20,10 @@ from typing import Iterator
 
 from workbench import __version__
 from workbench.errors import (DamagedProjectError, ForeignFileError, NewerFormatError,
-                              ProjectFileError)
+                              ProjectFileError, ProjectReadOnlyError)
 from workbench.project import audit, migrations, schema_guard
+from workbench.project.file_state import (COPY_HINT, FileIdentity, check_still_there, is_write_condition,
+                                          open_error, read_only_reason, write_error)
 from workbench.clock import utc_now_text
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,17 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _connect_existing(path: Path, read_only: bool, reason: str | None) -> sqlite3.Connection:
+    """Connect to an existing project; explain a failure caused by a read-only file or folder."""
+    try:
+        return _connect(path, read_only=read_only)
+    except DamagedProjectError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, sqlite3.Error) and is_write_condition(cause):
+            raise open_error(path, cause, reason) from cause
+        raise
+
+
 class Project:
     """An open project file with one connection owned by the creating thread.
 
@@ -106,11 +119,15 @@ class Project:
     :meth:`transaction`, which nests as savepoints, so one user command is one transaction.
     """
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False,
+                 read_only_reason: str | None = None) -> None:
         self.path = path
         self.conn = conn
         self.read_only = read_only
+        # Why a project asked for writing was opened read-only ("the file is read-only"), else None.
+        self.read_only_reason = read_only_reason
         self.actor = default_actor()
+        self.identity = FileIdentity.of(path)
         self._depth = 0
         self._owner = threading.get_ident()
 
@@ -118,7 +135,8 @@ class Project:
 
     def connect(self) -> "Project":
         """Open another connection to the same file, for use by one worker thread."""
-        return Project(self.path, _connect(self.path, read_only=self.read_only), read_only=self.read_only)
+        return Project(self.path, _connect(self.path, read_only=self.read_only), read_only=self.read_only,
+                       read_only_reason=self.read_only_reason)
 
     def close(self) -> None:
         self.conn.close()
@@ -133,32 +151,63 @@ class Project:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one transaction (or a savepoint when nested); roll back on error."""
+        """Run the block in one transaction (or a savepoint when nested); roll back on error.
+
+        Raises ProjectReadOnlyError for a project open read-only, ProjectMissingError when the file
+        is no longer at its path, and, for SQLite errors from the file system or a lock (disk full,
+        read-only, busy, I/O error), the matching ProjectFileError after rolling back.
+        """
         if self.read_only:
-            raise ProjectFileError(self.path, "is open read-only", hint="Reopen it for writing.")
+            if self.read_only_reason:
+                raise ProjectReadOnlyError(self.path, f"cannot be changed because {self.read_only_reason}",
+                                           hint=COPY_HINT)
+            raise ProjectReadOnlyError(self.path, "is open read-only", hint="Reopen it for writing.")
         depth = self._depth
+        if depth == 0:
+            check_still_there(self.path, self.identity)
         try:
             self.conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
         except sqlite3.OperationalError as exc:
-            raise _write_error(self.path, exc) from exc
+            raise write_error(self.path, exc) from exc
         self._depth += 1
         try:
             yield self.conn
-        except BaseException:
+        except BaseException as exc:
             self._depth -= 1
-            if depth == 0:
-                self.conn.execute("ROLLBACK")
-            else:
-                self.conn.execute(f"ROLLBACK TO sp{depth}")
-                self.conn.execute(f"RELEASE sp{depth}")
+            self._roll_back(depth)
+            if depth == 0 and isinstance(exc, sqlite3.OperationalError) and is_write_condition(exc):
+                log.error("write to %s failed and was rolled back: %s", self.path, exc)
+                raise write_error(self.path, exc) from exc
             raise
         self._depth -= 1
         try:
             self.conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
         except sqlite3.OperationalError as exc:
-            if depth == 0:
+            if depth == 0 and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise _write_error(self.path, exc) from exc
+            raise write_error(self.path, exc) from exc
+        if depth == 0:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        # Copy the committed pages from the -wal file into the project file at once, so a copy or
+        # move of the .cwb file alone (mailing it while the window is open) holds every change.
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.OperationalError as exc:
+            # The change is committed in the -wal file, and SQLite checkpoints it later.
+            log.warning("checkpoint of %s after a commit failed: %s", self.path, exc)
+
+    def _roll_back(self, depth: int) -> None:
+        # SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error),
+        # and a second ROLLBACK would then fail and hide the first error.
+        if not self.conn.in_transaction:
+            return
+        if depth == 0:
+            self.conn.execute("ROLLBACK")
+        else:
+            self.conn.execute(f"ROLLBACK TO sp{depth}")
+            self.conn.execute(f"RELEASE sp{depth}")
 
     def log(self, action: str, entity: str, details: dict) -> str:
         """Append an audit entry; must be called inside :meth:`transaction`."""
@@ -184,20 +233,6 @@ class Project:
     @property
     def format_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _write_error(path: Path, exc: sqlite3.OperationalError) -> ProjectFileError:
-    text = str(exc)
-    if "readonly" in text or "read-only" in text:
-        return ProjectFileError(path, "cannot be written because the file or its folder is read-only",
-                                hint="Copy the project to a writable folder and open the copy.")
-    if "locked" in text or "busy" in text:
-        return ProjectFileError(path, "is being written by another program or workbench window",
-                                hint="Close the other window and try again.")
-    if "disk is full" in text or "full" in text:
-        return ProjectFileError(path, "cannot be written because the disk is full",
-                                hint="Free disk space and try again; nothing was changed.")
-    return ProjectFileError(path, f"write failed: {text}")
 
 
 def create_project(path: str | Path, name: str | None = None) -> Project:
@@ -278,11 +313,17 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
         raise DamagedProjectError(path, "has no schema (format version 0)",
                                   hint="The file was never completed; create a new project.")
 
-    conn = _connect(path, read_only=read_only)
+    reason = read_only_reason(path)
+    if reason is not None and not read_only:
+        log.warning("opening %s read-only because %s", path, reason)
+        read_only = True
+    conn = _connect_existing(path, read_only, reason)
     try:
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if is_write_condition(exc):
+            raise open_error(path, exc, reason) from exc
         raise DamagedProjectError(path, f"is damaged: {exc}",
                                   hint=DAMAGED_HINT) from exc
 
@@ -291,23 +332,41 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
     if not read_only:
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            raise _write_error(path, exc) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise DamagedProjectError(path, f"is damaged: {exc}",
-                                      hint=DAMAGED_HINT) from exc
-    project = Project(path, conn, read_only=read_only)
+            if is_write_condition(exc):
+                raise open_error(path, exc, reason) from exc
+            raise DamagedProjectError(path, f"is damaged: {exc}", hint=DAMAGED_HINT) from exc
+    project = Project(path, conn, read_only=read_only, read_only_reason=reason)
     if user_version < migrations.CURRENT_VERSION:
+        if reason is not None:
+            conn.close()
+            raise ProjectReadOnlyError(path, f"uses the older format {user_version} and must be upgraded, but "
+                                             f"{reason}", hint="Copy the project to a writable folder and open the "
+                                                               "copy, which is upgraded; this file was not changed.")
         if read_only:
             conn.close()
             raise ProjectFileError(path, f"uses the older format {user_version} and must be upgraded",
                                    hint="Open it once for writing to upgrade it.")
+        _migrate(project, user_version)
+    return project
+
+
+def _migrate(project: Project, header_version: int) -> None:
+    """Apply the pending migrations in one transaction, unless another process applied them first."""
+    try:
         with project.transaction():
-            names = migrations.apply_pending(conn, user_version)
+            # Read again under the write lock: another workbench may have upgraded the file since
+            # its header was read, and running the steps twice would fail on existing tables.
+            user_version = project.format_version
+            if user_version >= migrations.CURRENT_VERSION:
+                log.info("%s was upgraded by another process while it was being opened", project.path)
+                return
+            names = migrations.apply_pending(project.conn, user_version)
             project.log("migrate", "project", {"from": user_version, "to": migrations.CURRENT_VERSION,
                                                "migrations": names})
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        log.info("migrated %s from format %d to %d", path, user_version, migrations.CURRENT_VERSION)
-    return project
+    except BaseException:
+        project.close()
+        raise
+    project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.info("migrated %s from format %d to %d", project.path, header_version, migrations.CURRENT_VERSION)

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.errors import DisclosureIncompleteError, ProjectFileError, UsageError
+from workbench.errors import DisclosureIncompleteError, ProjectFileError, ProjectReadOnlyError, UsageError
 from workbench.progress import Progress, no_progress, sub_progress
+from workbench.project.file_state import COPY_HINT
 from workbench.project.store import Project
 from workbench.reports import disclosure_json, pdf, signing, xlsx
 from workbench.reports.disclosure import Disclosure, as_plain
@@ -193,6 +194,9 @@ def _check_request(project: Project, fmt: str, out: Path) -> None:
                          hint=f"Name the output file *{SUFFIXES[fmt]}.")
     if not out.parent.is_dir():
         raise UsageError(f"{out}: the folder {out.parent} does not exist", hint="Create it or choose another path.")
+    if project.read_only and project.read_only_reason:
+        raise ProjectReadOnlyError(project.path, f"cannot be changed because {project.read_only_reason}, so the "
+                                                 "export cannot be recorded", hint=COPY_HINT)
     if project.read_only:
         raise ProjectFileError(project.path, "is open read-only, so the export cannot be recorded",
                                hint="Open the project for writing to export.")
