@@ -30,7 +30,8 @@ def test_format1_fixture_opens_and_computes(tmp_path):
 
     assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
                         ("0004_gpu_hours_jobs_allocations",), ("0005_assumption_distributions",),
-                        ("0006_report_header_and_signoffs",), ("0007_reduction_planner",)]
+                        ("0006_report_header_and_signoffs",), ("0007_reduction_planner",),
+                        ("0008_covering_run_energy_index",)]
     assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
     assert {"gpu_hours", "jobs", "run_allocations"} <= tables
     assert {"report_info", "signoffs"} <= tables
@@ -219,7 +220,7 @@ def test_format5_demo_fixture_upgrades_with_the_same_figures(tmp_path):
 
     assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
     assert recorded[5] == (6, "0006_report_header_and_signoffs")
-    assert recorded[-1] == (7, "0007_reduction_planner")
+    assert recorded[-1] == (8, "0008_covering_run_energy_index")
     assert chain_ok is True
     assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
     assert footprint["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
@@ -255,7 +256,7 @@ def test_format6_demo_fixture_keeps_its_signoffs(tmp_path):
         planner_store.set_narrative(project, "method_limits", "Added after the upgrade.")
         after_change = [(line.stage, line.current) for line in signoffs.signoff_status(project)]
 
-    assert recorded[-1] == (7, "0007_reduction_planner")
+    assert recorded[-1] == (8, "0008_covering_run_energy_index")
     assert chain_ok is True
     # The empty planner tables do not enter the state hash, so the upgrade leaves the approvals current.
     assert state == "ee1008a8dd0e7cc00c07053cacde7dd1cd47d730b0a815111634098f822c2ff0"
@@ -265,6 +266,28 @@ def test_format6_demo_fixture_keeps_its_signoffs(tmp_path):
     assert totals["total_market_based_co2e_kg"] == pytest.approx(10426.471562628001, rel=1e-12)
     # A narrative is project data: once stored, the approvals no longer match.
     assert after_change == [("preparer", False), ("reviewer", False), ("approver", False)]
+
+
+# format7.cwb is the demo project as format 7 wrote it (steps 0001 to 0007). Step 0008 only widens
+# the run energy index, so the upgrade must leave every figure as format 7 computed it (below).
+def test_format7_demo_fixture_upgrades_its_energy_index(tmp_path):
+    path = tmp_path / "format7.cwb"
+    shutil.copy(FIXTURES / "format7.cwb", path)
+
+    with projects.open_existing(path) as project:
+        recorded = project.conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+        index_columns = [row[2] for row in project.conn.execute("PRAGMA index_info(energy_hourly_run)")]
+        chain_ok = audit.verify_chain(project.conn).ok
+        footprint = compute.compute_footprint(project).result.totals
+        totals = inventory.compute_inventory(project, period=compute.reporting_period("2025")).totals
+
+    assert [version for version, _name in recorded] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert recorded[-1] == (8, "0008_covering_run_energy_index")
+    assert index_columns == ["run_id", "hour_utc", "level", "energy_wh", "gpu_energy_wh"]
+    assert chain_ok is True
+    assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
+    assert totals["total_location_based_co2e_kg"] == pytest.approx(10607.115156428, rel=1e-12)
+    assert totals["total_market_based_co2e_kg"] == pytest.approx(10426.471562628001, rel=1e-12)
 
 
 def test_planner_branch_development_file_rejected(tmp_path):

@@ -77,6 +77,11 @@ def _planner(conn: sqlite3.Connection) -> None:
     _execute_script(conn, script)
 
 
+def _energy_index(conn: sqlite3.Connection) -> None:
+    script = resources.files("workbench.project").joinpath("migration_0008_energy_index.sql").read_text("utf-8")
+    _execute_script(conn, script)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_initial_schema", _initial_schema),
     Migration(2, "0002_ingest_libraries", _ingest_libraries),
@@ -85,6 +90,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "0005_assumption_distributions", _distributions),
     Migration(6, "0006_report_header_and_signoffs", _report_header_and_signoffs),
     Migration(7, "0007_reduction_planner", _planner),
+    Migration(8, "0008_covering_run_energy_index", _energy_index),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version
