@@ -52,6 +52,7 @@ class ProjectInfo:
     path: Path
     name: str
     format_version: int
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,13 +190,14 @@ class Session:
 
     # -- opening and closing -----------------------------------------------------------------
 
-    def open(self, path: str | Path) -> None:
+    def open(self, path: str | Path, *, read_only: bool = False) -> None:
         """Open the project at ``path`` and compute its footprint with the default assumption set.
 
-        On error (a ProjectFileError from opening, for example) the previously open project
-        stays open and unchanged.
+        ``read_only`` opens the file without write access, so every change raises
+        ProjectFileError. On error (a ProjectFileError from opening, for example) the
+        previously open project stays open and unchanged.
         """
-        project = projects.open_existing(path)
+        project = projects.open_existing(path, read_only=read_only)
         try:
             model = _prepare_model(project)
         except BaseException:
@@ -204,7 +206,7 @@ class Session:
         self._close_project()
         self._project = project
         self._model = model
-        self._set("project", ProjectInfo(Path(project.path), project.name, project.format_version))
+        self._set("project", ProjectInfo(Path(project.path), project.name, project.format_version, read_only))
         self._refresh_lists()
         self._select(assumption_service.DEFAULT_SET)
 

@@ -1,7 +1,9 @@
 """The window's actions, declared once: text, tooltip, shortcut and optional theme icon.
 
 Menus, toolbars and tests read the same QAction objects built from :data:`ACTIONS`; the
-bodies live in the main window as thin calls into ``workbench.services``.
+bodies live in the main window as thin calls into ``workbench.services``. Undo and Redo are
+not declared here: the QUndoStack creates them and ``workbench.ui.undo`` gives them their
+shortcut and a tooltip naming the edit.
 """
 
 from __future__ import annotations
@@ -37,6 +39,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Write the footprint report as a PDF, optionally signed with a PKCS#12 key",
                "Ctrl+Shift+P", "application-pdf"),
     ActionSpec("clear_recent", "&Clear Recent Projects", "Forget the list of recently opened projects"),
+    ActionSpec("close_project", "&Close Project",
+               "Close the open project and release its lock, so another window can open it for writing",
+               "Ctrl+Shift+W", "document-close"),
+    ActionSpec("preferences", "&Preferences...",
+               "Set the signing key folder, Monte Carlo trials, theme and number format", "Ctrl+,",
+               "preferences-system"),
+    ActionSpec("show_overview", "&Overview", "Show the totals, the energy chart and the runs table", "Ctrl+0",
+               "go-home"),
+    ActionSpec("show_explorer", "Project &Explorer",
+               "Show the tree of sources, runs, sites, meters, assets, factors, instruments, sets and reports",
+               "Ctrl+E", "view-list-tree"),
+    ActionSpec("audit_trail", "&Audit Trail",
+               "Show the audit log with filters, its hash-chain status and the rationale of every change",
+               "Ctrl+Shift+A", "view-history"),
+    ActionSpec("drill_down", "&Drill Down",
+               "List the runs, GPU-hours, source files and rows, factors and assumptions behind the selected run "
+               "(or behind every run when none is selected)", "Ctrl+D", "zoom-in"),
+    ActionSpec("close_tab", "Close &Tab", "Close the current tab (the overview stays)", "Ctrl+W", "tab-close"),
+    ActionSpec("refresh", "&Refresh", "Read the open tables and the audit log again from the project file",
+               QKeySequence.StandardKey.Refresh, "view-refresh"),
     ActionSpec("quit", "&Quit", "Close Carbon Workbench; every change is already stored in the project file",
                QKeySequence.StandardKey.Quit, "application-exit"),
 )

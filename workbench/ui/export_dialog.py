@@ -30,9 +30,10 @@ class ExportRequest:
 class ExportDialog(QDialog):
     """Asks where to write a report, whether it is a draft, and which key signs it (required for a final report)."""
 
-    def __init__(self, fmt: str, suggested: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, fmt: str, suggested: Path, parent: QWidget | None = None, *, key_folder: str = "") -> None:
         super().__init__(parent)
         self.fmt = fmt
+        self.key_folder = key_folder  # where the key file dialog starts (a preference)
         self.setWindowTitle(f"Export {fmt.upper()}")
         self.out_edit = QLineEdit(str(suggested))
         out_button = QPushButton("Browse...")
@@ -76,7 +77,7 @@ class ExportDialog(QDialog):
             self.out_edit.setText(path)
 
     def _choose_key(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Signing key", "", KEY_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, "Signing key", self.key_folder, KEY_FILTER)
         if path:
             self.key_edit.setText(path)
 

@@ -1,8 +1,12 @@
-"""A read-only Qt table model over a pandas DataFrame.
+"""A read-only Qt table model over a pandas DataFrame, sortable and filterable at a million rows.
 
-The model keeps the frame and reads cells from it on demand (through each column's NumPy
-array), so a table of 100,000 rejected rows costs no widget items. Sorting replaces the frame
-with a sorted copy, and every frame set afterwards is sorted the same way.
+The model keeps the frame as it was set and one NumPy array per shown column, plus ``order``:
+the frame positions of the visible rows, in display order. ``data()`` is one array lookup
+(``arrays[column][order[row]]``) and formats only the cells the view paints, so no Python
+work per row happens outside painting. Sorting is a stable NumPy argsort of the column's sort
+keys (missing values last, in both directions); filtering is a vectorized substring match over
+text columns. Both only rebuild ``order``; sort keys and lowercase texts are cached per column
+until the next frame. A frame set later keeps the sort column, order and filter.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from workbench.ui.formatting import MISSING, format_significant
 
@@ -30,7 +35,7 @@ class Column:
     header: str
     unit: str = ""
     kind: str = "text"
-    digits: int = 4
+    digits: int | None = None  # None follows the window's number style
 
     def title(self) -> str:
         return f"{self.header}\n({self.unit})" if self.unit else self.header
@@ -46,41 +51,66 @@ class Column:
 
 
 class DataFrameModel(QAbstractTableModel):
-    """Shows the columns listed in ``columns`` of a DataFrame set with :meth:`set_frame`."""
+    """Shows the columns listed in ``columns`` of a DataFrame set with :meth:`set_frame`.
+
+    ``filtered`` is emitted with (visible rows, total rows) after every frame, sort or filter.
+    """
+
+    filtered = Signal(int, int)
 
     def __init__(self, columns: Sequence[Column], parent=None) -> None:
         super().__init__(parent)
         self._columns = tuple(columns)
         self._frame: pd.DataFrame | None = None
-        self._arrays: list[Any] = []
+        self._arrays: list[np.ndarray] = []
+        self._order = np.empty(0, dtype=np.int64)
         self._sort_key: tuple[str, bool] | None = None  # (column key, ascending)
+        self._filter_text = ""
+        self._sort_cache: dict[int, np.ndarray] = {}
+        self._text_cache: dict[int, Any] = {}
 
     @property
     def columns(self) -> tuple[Column, ...]:
         return self._columns
 
     def frame(self) -> "pd.DataFrame | None":
+        """Return the frame as set, in its own order and with every row."""
         return self._frame
 
+    def visible_frame(self) -> "pd.DataFrame | None":
+        """Return the rows the view shows, in display order (a copy)."""
+        if self._frame is None:
+            return None
+        return self._frame.iloc[self._order].reset_index(drop=True)
+
     def set_frame(self, frame: "pd.DataFrame | None") -> None:
-        """Show ``frame``, in the order of the last :meth:`sort`; a missing column raises KeyError."""
-        if frame is not None and self._sort_key is not None:
-            frame = _sorted(frame, *self._sort_key)
+        """Show ``frame`` with the current sort and filter; a missing column raises KeyError."""
+        arrays = [] if frame is None else [frame[column.key].to_numpy() for column in self._columns]
         self.beginResetModel()
         self._frame = frame
-        self._arrays = [] if frame is None else [frame[column.key].to_numpy() for column in self._columns]
+        self._arrays = arrays
+        self._sort_cache.clear()
+        self._text_cache.clear()
+        self._order = self._visible_order()
         self.endResetModel()
+        self._emit_counts()
+
+    # -- Qt model interface ------------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         if parent.isValid() or self._frame is None:
             return 0
-        return len(self._frame)
+        return len(self._order)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
+    def frame_row(self, row: int) -> int:
+        """Return the frame position of visible row ``row``."""
+        return int(self._order[row])
+
     def raw_value(self, row: int, column: int) -> Any:
-        value = self._arrays[column][row]
+        value = self._arrays[column][self._order[row]]
         return value.item() if hasattr(value, "item") else value
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -102,18 +132,115 @@ class DataFrameModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._columns[section].title()
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return f"{self._columns[section].header}: click to sort"
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
+
+    # -- sorting and filtering ---------------------------------------------------------------
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by ``column``; frames set later keep this order, as the view's sort indicator shows."""
         if not 0 <= column < len(self._columns):
             return
         self._sort_key = (self._columns[column].key, order == Qt.SortOrder.AscendingOrder)
-        self.set_frame(self._frame)
+        self._reorder()
+
+    def filter_text(self) -> str:
+        return self._filter_text
+
+    def set_filter(self, text: str) -> None:
+        """Show only rows where some text column contains ``text`` (case-insensitive).
+
+        Integer columns take part too when ``text`` is all digits, so an id or an hour can be
+        found; number columns never do, because their shown text is rounded.
+        """
+        text = text.strip()
+        if text == self._filter_text:
+            return
+        self._filter_text = text
+        self._reorder()
+
+    def _reorder(self) -> None:
+        self.layoutAboutToBeChanged.emit()
+        old_order = self._order
+        self._order = self._visible_order()
+        self._move_persistent_indexes(old_order)
+        self.layoutChanged.emit()
+        self._emit_counts()
+
+    def _move_persistent_indexes(self, old_order: np.ndarray) -> None:
+        """Point selections and the current index at the same frame rows after a sort or filter."""
+        persistent = self.persistentIndexList()
+        if not persistent or self._frame is None:
+            return
+        visible_row = np.full(len(self._frame), -1, dtype=np.int64)
+        visible_row[self._order] = np.arange(len(self._order))
+        moved = []
+        for index in persistent:
+            row = int(visible_row[old_order[index.row()]]) if index.row() < len(old_order) else -1
+            moved.append(self.index(row, index.column()) if row >= 0 else QModelIndex())
+        self.changePersistentIndexList(persistent, moved)
+
+    def _emit_counts(self) -> None:
+        total = 0 if self._frame is None else len(self._frame)
+        self.filtered.emit(len(self._order), total)
+
+    def _visible_order(self) -> np.ndarray:
+        if self._frame is None:
+            return np.empty(0, dtype=np.int64)
+        rows = self._matching_rows()
+        if self._sort_key is None:
+            return rows
+        key, ascending = self._sort_key
+        position = next((i for i, column in enumerate(self._columns) if column.key == key), None)
+        if position is None:
+            return rows
+        return rows[_stable_order(self._sort_keys(position)[rows], ascending)]
+
+    def _matching_rows(self) -> np.ndarray:
+        count = len(self._frame)
+        if not self._filter_text:
+            return np.arange(count, dtype=np.int64)
+        needle = self._filter_text.lower()
+        kinds = ("text", "integer") if needle.isdigit() else ("text",)
+        keep = np.zeros(count, dtype=bool)
+        for position, column in enumerate(self._columns):
+            if column.kind in kinds:
+                keep |= self._lower_texts(position).str.contains(needle, regex=False).to_numpy(bool)
+        return np.flatnonzero(keep)
+
+    def _lower_texts(self, position: int):
+        if position not in self._text_cache:
+            import pandas as pd
+
+            series = pd.Series(self._arrays[position], copy=False)
+            self._text_cache[position] = series.astype("string").str.lower().fillna("")
+        return self._text_cache[position]
+
+    def _sort_keys(self, position: int) -> np.ndarray:
+        """Return float sort keys of column ``position`` (NaN for missing); text is ranked first."""
+        if position not in self._sort_cache:
+            import pandas as pd
+
+            values = self._arrays[position]
+            if self._columns[position].kind == "text" or values.dtype == object:
+                codes, _uniques = pd.factorize(pd.Series(values, copy=False).astype("string"), sort=True,
+                                               use_na_sentinel=True)
+                keys = codes.astype(float)
+                keys[codes < 0] = np.nan
+            else:
+                keys = pd.to_numeric(pd.Series(values, copy=False), errors="coerce").to_numpy(float)
+            self._sort_cache[position] = keys
+        return self._sort_cache[position]
 
 
-def _sorted(frame: "pd.DataFrame", key: str, ascending: bool) -> "pd.DataFrame":
-    ordered = frame.sort_values(key, ascending=ascending, kind="stable", na_position="last")
-    return ordered.reset_index(drop=True)
+def _stable_order(keys: np.ndarray, ascending: bool) -> np.ndarray:
+    """Return the stable argsort of ``keys`` with NaN last in both directions."""
+    missing = np.isnan(keys)
+    ranked = np.where(missing, np.inf, keys if ascending else -keys)
+    order = np.argsort(ranked, kind="stable")
+    if missing.any():  # -inf keys of a descending sort stay before the missing ones
+        order = np.concatenate([order[~missing[order]], order[missing[order]]])
+    return order

@@ -1,33 +1,53 @@
-"""The main window: runs table, totals, energy chart and assumption controls over a Session."""
+"""The main window: project explorer, central tabs, Edit menu with undo, status bar.
+
+Layout: the project explorer is a dock on the left; the centre is a tab widget whose first tab,
+the overview, holds the assumption controls, the totals, the energy chart and the runs table.
+Explorer tables, the audit trail and drill-downs open as further tabs.
+
+Adding a view (for other parts of the GUI): build the widget, declare its action in
+``workbench.ui.actions`` (text and tooltip), then call, in ``_add_views`` below::
+
+    self.add_view("uncertainty", UncertaintyView(self.session), self.action_map["uncertainty"])
+
+``add_view(name, widget, action=None, area="tab")`` places the widget in a tab, or with
+``area="left" | "right" | "bottom"`` in a dock, and puts ``action`` in the View menu, where it
+shows the view again (see :meth:`workbench.ui.window_views.ViewsMixin.add_view`). Edits go
+through ``self.undo_history.push(command)`` with a command of ``workbench.services.commands``.
+"""
 
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHeaderView, QLabel, QMainWindow,
-                               QMenu, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDockWidget, QFileDialog, QHeaderView, QLabel,
+                               QMainWindow, QMenu, QMessageBox, QSplitter, QTableView, QTabWidget, QVBoxLayout,
+                               QWidget)
 
-from workbench.errors import InputRejectedError, OperationCancelled
+from workbench.errors import ProjectLockedError
+from workbench.services import project_lock
 from workbench.services.assumptions import SPECS
+from workbench.services.commands import AssumptionChange, same_value
+from workbench.services.drilldown import DrillTarget
 from workbench.services.session import RecomputeResponse, Session
 from workbench.ui.actions import build_actions
 from workbench.ui.chart import EnergyChart
 from workbench.ui.errors import show_error
-from workbench.ui.export_dialog import ExportDialog, ExportRequest
+from workbench.ui.explorer_view import ExplorerTree
 from workbench.ui.frame_model import Column, DataFrameModel
 from workbench.ui.gc_guard import pin_gc_to_gui_thread
-from workbench.ui.import_dialog import ImportDialog, ImportOutcome, ImportRequest, ImportResultDialog
-from workbench.ui.jobs import export_job, import_job
 from workbench.ui.panels import AssumptionPanel, TotalsPanel
+from workbench.ui.preferences import PreferencesDialog, apply_preferences, load_preferences, save_preferences
 from workbench.ui.rationale import RationaleProvider, ask_rationale_dialog
 from workbench.ui.recent import RecentFiles
 from workbench.ui.recompute import Recomputer
-from workbench.ui.workers import JobHandle, start_job_with_dialog
+from workbench.ui.undo import UndoHistory
+from workbench.ui.window_io import ImportExportMixin
+from workbench.ui.window_views import ViewsMixin
+from workbench.ui.workers import JobHandle
 
 log = logging.getLogger(__name__)
 
@@ -42,41 +62,66 @@ RUN_TABLE_COLUMNS = (
     Column("total_co2e_kg", "Total", "kgCO2e", "number"),
 )
 EMPTY_HINT = "Open a project with File > Open Project, or drop a .cwb file on this window."
+TOOLBAR_KEYS = ("open", "import", None, "undo", "redo", None, "drill_down", "audit_trail")
+
+# ask_locked(error) returns "read_only" to open the project read-only, or None to cancel.
+LockedProvider = Callable[[ProjectLockedError], "str | None"]
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
     """Carbon Workbench's main window.
 
     ``ask_rationale(label, old, new)`` returns the reason for an assumption change or None to
-    cancel it. The default opens a dialog, and tests pass a function. ``settings`` stores the
-    recent-projects list (the application's QSettings by default).
+    cancel it; ``ask_locked(error)`` decides what to do when another workbench holds the
+    project's lock. Both open dialogs by default, and tests pass functions. ``settings`` stores
+    the recent-projects list and the preferences (the application's QSettings by default).
     """
 
     def __init__(self, *, session: Session | None = None, settings: QSettings | None = None,
-                 ask_rationale: RationaleProvider | None = None, parent: QWidget | None = None) -> None:
+                 ask_rationale: RationaleProvider | None = None, ask_locked: LockedProvider | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pin_gc_to_gui_thread()  # the window starts worker threads, so collection must stay here
         self.session = session or Session()
         self.settings = settings or QSettings()
         self.recent = RecentFiles(self.settings)
+        self.preferences = load_preferences(self.settings)
+        apply_preferences(self.preferences)
         self.ask_rationale = ask_rationale or ask_rationale_dialog(self)
+        self.ask_locked = ask_locked or self._ask_locked_dialog
         self.recomputer = Recomputer(self.session, self)
+        self.undo_history = UndoHistory(lambda operation, error: show_error(self, operation, error), self)
         self.jobs: list[JobHandle] = []
-        self.last_import_result: ImportResultDialog | None = None
+        self.views: dict[str, tuple[QWidget, str]] = {}
+        self.tables: dict[str, QWidget] = {}
+        self.audit_view = None
+        self.last_drilldown = None
+        self.last_import_result = None
+        self.lock: project_lock.Lock | None = None
         self._committing = False
 
         self.setObjectName("main_window")
         self.setWindowTitle("Carbon Workbench")
         self.setAcceptDrops(True)
-        self.action_map = build_actions(self, {
-            "open": self.choose_project, "import": self.choose_import, "export_xlsx": lambda: self.choose_export("xlsx"),
-            "export_pdf": lambda: self.choose_export("pdf"), "clear_recent": self.clear_recent, "quit": self.close})
+        self.action_map = build_actions(self, self._handlers())
         self._build_widgets()
         self._build_menus()
+        self._build_toolbar()
         self._build_status_bar()
+        self._add_views()
         self._subscribe()
         self._show_project(None)
-        self.resize(1280, 820)
+        self.resize(1360, 860)
+
+    def _handlers(self) -> dict[str, Callable[[], Any]]:
+        return {
+            "open": self.choose_project, "import": self.choose_import,
+            "export_xlsx": lambda: self.choose_export("xlsx"), "export_pdf": lambda: self.choose_export("pdf"),
+            "clear_recent": self.clear_recent, "close_project": self.close_project,
+            "preferences": self.edit_preferences, "show_overview": lambda: self.tabs.setCurrentWidget(self.overview),
+            "show_explorer": lambda: self.show_view("explorer"), "audit_trail": self.show_audit_trail,
+            "drill_down": self.drill_selected, "close_tab": self.close_tab, "refresh": self.refresh_tables,
+            "quit": self.close}
 
     # -- construction ------------------------------------------------------------------------
 
@@ -86,6 +131,7 @@ class MainWindow(QMainWindow):
         self.chart = EnergyChart()
         self.runs_model = DataFrameModel(RUN_TABLE_COLUMNS, self)
         self.runs_view = QTableView()
+        self.runs_view.setObjectName("runs_view")
         self.runs_view.setModel(self.runs_model)
         self.runs_view.setSortingEnabled(True)
         self.runs_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # QHeaderView starts descending
@@ -93,9 +139,10 @@ class MainWindow(QMainWindow):
         self.runs_view.setAlternatingRowColors(True)
         self.runs_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.runs_view.verticalHeader().setVisible(False)
+        self.runs_view.setToolTip("Double-click a run to see the hours, source files and factors behind it")
         self.hint_label = QLabel(EMPTY_HINT)
         self.hint_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint_label.setStyleSheet("color: #666; font-size: 12pt; padding: 6px;")
+        self.hint_label.setStyleSheet("font-size: 12pt; padding: 6px;")
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.chart)
@@ -103,30 +150,56 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         self.runs_view.setMinimumHeight(150)
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        self.overview = QWidget()
+        self.overview.setObjectName("overview")
+        layout = QVBoxLayout(self.overview)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.assumption_panel)
         layout.addWidget(self.totals_panel)
         layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
 
-        self.assumption_panel.set_selected.connect(self.select_set)
-        self.assumption_panel.pue_previewed.connect(lambda value: self.recomputer.preview(pue=value))
-        self.assumption_panel.pue_committed.connect(lambda value: self.commit_assumption("pue", value))
-        self.assumption_panel.zone_committed.connect(lambda value: self.commit_assumption("factor_zone", value))
-        self.recomputer.failed.connect(lambda error: show_error(self, "Recomputing the footprint", error))
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("central_tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.addTab(self.overview, "Overview")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.setCentralWidget(self.tabs)
+        self.explorer_tree = ExplorerTree()
+        self._connect_widgets()
+
+    def _connect_widgets(self) -> None:
+        panel = self.assumption_panel
+        panel.set_selected.connect(self.select_set)
+        panel.pue_previewed.connect(self._preview_pue)
+        panel.pue_committed.connect(lambda value: self.commit_assumption("pue", value))
+        panel.zone_committed.connect(lambda value: self.commit_assumption("factor_zone", value))
+        self.recomputer.failed.connect(self._recompute_failed)
+        self.totals_panel.drill_requested.connect(lambda key: self.drill_down(DrillTarget(figure=key)))
+        self.chart.point_clicked.connect(
+            lambda run, hour: self.drill_down(DrillTarget(runs=(run,), hour_utc=hour, figure="facility_energy_kwh")))
+        self.runs_view.doubleClicked.connect(
+            lambda index: self.drill_down(DrillTarget(runs=(str(self.runs_model.raw_value(index.row(), 0)),),
+                                                      figure="total_co2e_kg")))
+        self.explorer_tree.open_requested.connect(self.open_table)
+
+    def _add_views(self) -> None:
+        """Place the views; other parts of the GUI add theirs here with :meth:`add_view`."""
+        self.add_view("explorer", self.explorer_tree, self.action_map["show_explorer"], area="left",
+                      title="Project")
+        # -- views of other parts of the GUI go below this line --
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.setToolTipsVisible(True)
-        file_menu.menuAction().setToolTip("Open projects, import data and export reports")
+        file_menu = self._menu("&File", "Open projects, import data and export reports")
         file_menu.addAction(self.action_map["open"])
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.menuAction().setToolTip("Open one of the last projects opened in this program")
         self.recent_menu.menuAction().setStatusTip(self.recent_menu.menuAction().toolTip())
         file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.action_map["close_project"])
         file_menu.addSeparator()
         file_menu.addAction(self.action_map["import"])
         file_menu.addAction(self.action_map["export_xlsx"])
@@ -135,11 +208,48 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.action_map["quit"])
         self._fill_recent_menu()
 
+        edit_menu = self._menu("&Edit", "Undo and redo edits, and set preferences")
+        self.undo_action = self.undo_history.undo_action(self)
+        self.redo_action = self.undo_history.redo_action(self)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.action_map["preferences"])
+
+        self.view_menu = self._menu("&View", "Show the overview, the explorer, the audit trail and drill-downs")
+        for key in ("show_overview", "audit_trail", "drill_down", "refresh", "close_tab"):
+            self.view_menu.addAction(self.action_map[key])
+        self.view_menu.addSeparator()
+
+    def _menu(self, title: str, tooltip: str) -> QMenu:
+        menu = self.menuBar().addMenu(title)
+        menu.setToolTipsVisible(True)
+        menu.menuAction().setToolTip(tooltip)
+        menu.menuAction().setStatusTip(tooltip)
+        return menu
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = self.addToolBar("Main")
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.toggleViewAction().setToolTip("Show or hide the main toolbar")
+        actions = {**self.action_map, "undo": self.undo_action, "redo": self.redo_action}
+        for key in TOOLBAR_KEYS:
+            if key is None:
+                self.toolbar.addSeparator()
+            else:
+                self.toolbar.addAction(actions[key])
+
     def _build_status_bar(self) -> None:
         self.project_label = QLabel()
+        self.path_label = QLabel()
+        self.path_label.setObjectName("project_path")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.format_label = QLabel()
         self.audit_label = QLabel()
-        for label in (self.project_label, self.format_label, self.audit_label):
+        self.recompute_label = QLabel()
+        self.recompute_label.setObjectName("recompute_state")
+        for label in (self.recompute_label, self.project_label, self.path_label, self.format_label,
+                      self.audit_label):
             label.setStyleSheet("padding: 0 8px;")
             self.statusBar().addPermanentWidget(label)
 
@@ -158,20 +268,38 @@ class MainWindow(QMainWindow):
 
     def _show_project(self, info) -> None:
         is_open = info is not None
+        writable = is_open and not info.read_only
         self.hint_label.setVisible(not is_open)
         self.assumption_panel.setEnabled(is_open)
-        for key in ("import", "export_xlsx", "export_pdf"):
+        for widget in (self.assumption_panel.pue_spin, self.assumption_panel.pue_slider,
+                       self.assumption_panel.zone_combo):
+            widget.setEnabled(writable)
+        self.action_map["import"].setEnabled(writable)
+        for key in ("export_xlsx", "export_pdf", "close_project", "drill_down", "audit_trail", "refresh"):
             self.action_map[key].setEnabled(is_open)
+        self._close_project_tabs()
+        self._show_counts()
         if not is_open:
             self.setWindowTitle("Carbon Workbench")
             self.project_label.setText("No project open")
+            self.project_label.setToolTip("")
+            self.path_label.clear()
             self.format_label.clear()
             self.audit_label.clear()
+            self.recompute_label.clear()
             return
-        self.setWindowTitle(f"{info.name} — Carbon Workbench")
-        self.project_label.setText(f"Project: {info.name}")
+        mode = " (read-only)" if info.read_only else ""
+        self.setWindowTitle(f"{info.name}{mode} — Carbon Workbench")
+        self.project_label.setText(f"Project: {info.name}{mode}")
         self.project_label.setToolTip(str(info.path))
+        self.path_label.setText(str(info.path))
         self.format_label.setText(f"Format version {info.format_version}")
+
+    def _close_project_tabs(self) -> None:
+        for index in reversed(range(self.tabs.count())):
+            if self.tabs.widget(index) is not self.overview:
+                self.close_tab(index)
+        self.tables.clear()
 
     def _show_assumptions(self, assumptions) -> None:
         if assumptions is not None:
@@ -186,6 +314,16 @@ class MainWindow(QMainWindow):
         self.runs_model.set_frame(response.runs)
         self.totals_panel.show_totals(response.result.totals, response.result.warnings)
         self.chart.show_hourly(response.hourly)
+        state = "preview, not stored" if response.request.preview else "stored values"
+        self.recompute_label.setText(f"Totals up to date ({self.session.set_name}, {state})")
+
+    def _preview_pue(self, value: float) -> None:
+        self.recompute_label.setText("Recomputing...")
+        self.recomputer.preview(pue=value)
+
+    def _recompute_failed(self, error: BaseException) -> None:
+        self.recompute_label.setText("Recompute failed")
+        show_error(self, "Recomputing the footprint", error)
 
     def _show_audit(self, status) -> None:
         if status is None:
@@ -197,19 +335,72 @@ class MainWindow(QMainWindow):
 
     # -- opening projects --------------------------------------------------------------------
 
-    def open_project(self, path: str | Path) -> bool:
-        """Open the project at ``path``; on failure show the error and keep the current project."""
+    def open_project(self, path: str | Path, *, read_only: bool = False) -> bool:
+        """Open the project at ``path``; on failure show the error and keep the current project.
+
+        The project's lock file is taken first. When another workbench holds it,
+        ``ask_locked`` decides between opening read-only and not opening at all.
+        """
         self.recomputer.cancel()
+        lock, read_only = self._take_lock(Path(path), read_only)
+        if lock is False:
+            self.statusBar().showMessage(f"{path} was not opened; another Carbon Workbench has it open.", 8000)
+            return False
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            opened = self._attempt("Opening the project", lambda: self.session.open(path))
+            opened = self._attempt("Opening the project", lambda: self.session.open(path, read_only=read_only))
         finally:
             QGuiApplication.restoreOverrideCursor()
-        if opened:
-            self.recent.add(path)
-            self._fill_recent_menu()
-            self.statusBar().showMessage(f"Opened {path}", 5000)
-        return opened
+        if not opened:
+            if lock is not None and lock is not self.lock:
+                lock.release()
+            return False
+        if self.lock is not None and self.lock is not lock:
+            self.lock.release()
+        self.lock = lock
+        self.undo_history.clear()  # commands refer to the project that was open
+        self.recent.add(path)
+        self._fill_recent_menu()
+        self.statusBar().showMessage(f"Opened {path}" + (" read-only" if read_only else ""), 5000)
+        return True
+
+    def _take_lock(self, path: Path, read_only: bool) -> tuple[Any, bool]:
+        """Return (lock or None, read_only), or (False, read_only) when the user cancels."""
+        if read_only:
+            return None, True
+        if self.lock is not None and self.lock.project_path.resolve() == path.resolve():
+            return self.lock, False  # reopening the project this window holds
+        try:
+            return project_lock.acquire(path), False
+        except ProjectLockedError as error:
+            log.info("project %s is locked: %s", path, error.holder)
+            if self.ask_locked(error) == "read_only":
+                return None, True
+            return False, read_only
+        except OSError as error:  # a read-only folder, for example: open without a lock
+            log.warning("could not write the lock file of %s: %s", path, error)
+            return None, read_only
+
+    def _ask_locked_dialog(self, error: ProjectLockedError) -> str | None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Carbon Workbench", "This project is open in another window.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(f"{error.holder}. Two people editing one project would not see each other's "
+                               "changes. Open it read-only to look without changing it.")
+        read_only = box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        return "read_only" if box.clickedButton() is read_only else None
+
+    def close_project(self) -> None:
+        """Close the open project and release its lock."""
+        self.recomputer.cancel()
+        self.undo_history.clear()
+        self.session.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def choose_project(self) -> None:
         start = str(Path(self.recent.paths()[0]).parent) if self.recent.paths() else ""
@@ -266,7 +457,7 @@ class MainWindow(QMainWindow):
         self._attempt("Selecting the assumption set", lambda: self.session.select_set(name))
 
     def commit_assumption(self, key: str, value: Any) -> None:
-        """Store ``value`` for assumption ``key`` after asking for the rationale.
+        """Store ``value`` for assumption ``key`` after asking for the rationale, as an undoable edit.
 
         Does nothing when the value equals the stored one; cancelling the rationale discards
         the preview.
@@ -275,20 +466,22 @@ class MainWindow(QMainWindow):
         if self._committing or committed is None:
             return
         old = getattr(committed, key)
-        if _same_value(old, value):
+        if same_value(old, value):
             self._discard_preview()
             return
 
         self._committing = True
         try:
-            rationale = self.ask_rationale(SPECS[key].label, old, value)
+            label = SPECS[key].label
+            rationale = self.ask_rationale(label, old, value)
             self.recomputer.cancel()
             if not rationale:
                 self._discard_preview()
-                self.statusBar().showMessage(f"{SPECS[key].label} was not changed.", 5000)
+                self.statusBar().showMessage(f"{label} was not changed.", 5000)
                 return
-            label = SPECS[key].label
-            if self._attempt(f"Changing {label}", lambda: self.session.commit({key: value}, rationale)):
+            command = AssumptionChange.from_session(self.session, {key: value}, rationale,
+                                                    label=f"{label} = {value}")
+            if self.undo_history.push(command, operation=f"Changing {label}"):
                 self.statusBar().showMessage(f"{label} set to {value}; the change is in the audit log.", 5000)
             else:
                 self._discard_preview()
@@ -300,78 +493,19 @@ class MainWindow(QMainWindow):
         if self.session.assumptions != self.session.committed:
             self._attempt("Discarding the preview", self.session.discard_preview)
 
-    # -- import and export -------------------------------------------------------------------
+    # -- preferences -------------------------------------------------------------------------
 
-    def choose_import(self) -> None:
-        from workbench.services.imports import KINDS
-
-        dialog = ImportDialog(KINDS, self)
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self.preferences, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.start_import(dialog.request())
+            self.set_preferences(dialog.preferences())
 
-    def start_import(self, request: ImportRequest) -> JobHandle:
-        """Import ``request.paths`` in a worker behind a progress dialog, then list the rejected rows."""
-        names = ", ".join(path.name for path in request.paths)
-        handle = start_job_with_dialog(self, import_job(self.session, request), operation="Importing files",
-                                       label=f"Importing {names}")
-        handle.succeeded.connect(lambda reports: self._import_done(ImportOutcome(reports=list(reports))))
-        handle.failed.connect(self._import_failed)
-        return self._track(handle)
-
-    def _import_done(self, outcome: ImportOutcome) -> None:
-        self._attempt("Recomputing after the import", self.session.reload)
-        self._show_import_result(outcome)
-
-    def _import_failed(self, error: BaseException) -> None:
-        if isinstance(error, OperationCancelled):
-            self.statusBar().showMessage("Import cancelled; the project is unchanged.", 8000)
-        elif isinstance(error, InputRejectedError) and error.problems:
-            log.warning("import rejected: %s", error)
-            self._show_import_result(ImportOutcome(failure=str(error), problems=list(error.problems)))
-        else:
-            show_error(self, "Importing files", error)
-
-    def _show_import_result(self, outcome: ImportOutcome) -> None:
-        dialog = ImportResultDialog(outcome, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.last_import_result = dialog
-        dialog.destroyed.connect(lambda: setattr(self, "last_import_result", None))
-        dialog.open()
-
-    def choose_export(self, fmt: str) -> None:
-        info = self.session.project
-        if info is None:
-            return
-        suggested = info.path.with_name(f"{info.path.stem}-{self.session.set_name}.{fmt}")
-        dialog = ExportDialog(fmt, suggested, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.start_export(dialog.request())
-
-    def start_export(self, request: ExportRequest) -> JobHandle:
-        """Write the report in a worker behind a progress dialog."""
-        operation = f"Exporting the {request.fmt.upper()} report"
-        handle = start_job_with_dialog(self, export_job(self.session, request), operation=operation,
-                                       label=f"Writing {request.out.name}")
-        handle.succeeded.connect(lambda result: self._export_done(request, result))
-        handle.failed.connect(lambda error: self._export_failed(operation, error))
-        return self._track(handle)
-
-    def _export_done(self, request: ExportRequest, result: Any) -> None:
-        self._attempt("Checking the audit log", self.session.refresh_audit)
-        signed = " and signed" if request.sign_key else ""
-        self.statusBar().showMessage(f"Wrote{signed} {request.out}", 10000)
-        log.info("exported %s (%s)", request.out, type(result).__name__)
-
-    def _export_failed(self, operation: str, error: BaseException) -> None:
-        if isinstance(error, OperationCancelled):
-            self.statusBar().showMessage("Export cancelled.", 8000)
-        else:
-            show_error(self, operation, error)
-
-    def _track(self, handle: JobHandle) -> JobHandle:
-        self.jobs.append(handle)
-        handle.finished.connect(lambda: self.jobs.remove(handle))
-        return handle
+    def set_preferences(self, preferences) -> None:
+        """Store ``preferences``, apply theme and number style, and redraw the figures."""
+        self.preferences = preferences
+        save_preferences(self.settings, preferences)
+        apply_preferences(preferences)
+        self._show_result(self.session.result)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -390,6 +524,7 @@ class MainWindow(QMainWindow):
             handle.cancel()
         self.recomputer.shutdown()
         self.session.close()
+        self._release_lock()
         super().closeEvent(event)
 
 
@@ -401,9 +536,3 @@ def _dropped_project(mime: QMimeData) -> str | None:
         if url.isLocalFile() and url.toLocalFile().lower().endswith(".cwb"):
             return url.toLocalFile()
     return None
-
-
-def _same_value(old: Any, new: Any) -> bool:
-    if isinstance(old, float) and isinstance(new, (float, int)):
-        return math.isclose(old, float(new), rel_tol=0, abs_tol=1e-9)
-    return (old or "") == (new or "")

@@ -1,0 +1,195 @@
+"""How views are placed in the main window: tabs in the centre, docks at the sides.
+
+:class:`ViewsMixin` is part of :class:`workbench.ui.main_window.MainWindow`. Besides the
+generic :meth:`ViewsMixin.add_view` it opens the explorer's tables, the audit trail and
+drill-down results; each loads its data from the project in a worker behind a progress dialog,
+with its own SQLite connection, and shows it on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+from workbench.services import audit_trail, explorer
+from workbench.services.drilldown import DrillDown, DrillTarget, drill_down
+from workbench.ui.audit_view import AuditTrailView
+from workbench.ui.drilldown_view import DrillDownView
+from workbench.ui.errors import show_error
+from workbench.ui.explorer_view import AUDIT_KEY, ExplorerTable
+from workbench.ui.workers import JobHandle, start_job_with_dialog
+
+log = logging.getLogger(__name__)
+
+DOCK_AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+              "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
+
+
+class ViewsMixin:
+    """Tabs, docks, explorer tables, the audit trail and drill-downs for the main window."""
+
+    # -- placing views -----------------------------------------------------------------------
+
+    def add_view(self, name: str, widget: QWidget, action: QAction | None = None, *, area: str = "tab",
+                 title: str | None = None) -> QWidget:
+        """Place ``widget`` in the window under the unique ``name`` and return its container.
+
+        ``area`` "tab" adds a closable tab to the central tabs; "left", "right" or "bottom" puts
+        the widget in a dock there. ``action``, when given, goes into the View menu (and should
+        carry text and a tooltip, as every action does); triggering it shows the view again,
+        re-opening a closed tab. ``title`` defaults to the widget's window title, else ``name``.
+        """
+        if name in self.views:
+            raise ValueError(f"a view named '{name}' is already in the window")
+        title = title or widget.windowTitle() or name
+        if area == "tab":
+            container = widget
+            self.tabs.addTab(widget, title)
+        elif area in DOCK_AREAS:
+            container = QDockWidget(title, self)
+            container.setObjectName(f"dock_{name}")
+            container.setWidget(widget)
+            self.addDockWidget(DOCK_AREAS[area], container)
+        else:
+            raise ValueError(f"unknown area '{area}'; use 'tab', 'left', 'right' or 'bottom'")
+        self.views[name] = (container, title)
+        if action is not None:
+            action.triggered.connect(lambda _checked=False: self.show_view(name))
+            self.view_menu.addAction(action)
+        return container
+
+    def show_view(self, name: str) -> None:
+        """Bring view ``name`` to the front, re-opening its tab if it was closed."""
+        container, title = self.views[name]
+        if isinstance(container, QDockWidget):
+            container.show()
+            container.raise_()
+            return
+        if self.tabs.indexOf(container) < 0:
+            self.tabs.addTab(container, title)
+        self.tabs.setCurrentWidget(container)
+
+    def close_tab(self, index: int | None = None) -> None:
+        """Close tab ``index`` (the current one by default); the overview cannot be closed."""
+        index = self.tabs.currentIndex() if index is None else index
+        widget = self.tabs.widget(index)
+        if widget is None or widget is self.overview:
+            return
+        self.tabs.removeTab(index)
+        if not any(container is widget for container, _title in self.views.values()):
+            widget.deleteLater()  # tables and drill-downs are made again when asked for
+
+    # -- explorer tables ---------------------------------------------------------------------
+
+    def open_table(self, key: str) -> JobHandle | None:
+        """Show the explorer table ``key`` in its tab, reading it from the project in a worker."""
+        if key == AUDIT_KEY:
+            return self.show_audit_trail()
+        project = self.session.project_file
+        if project is None:
+            return None
+        title = explorer.category(key).title
+        table = self.tables.get(key)
+        if table is None or self.tabs.indexOf(table) < 0:
+            table = ExplorerTable(key)
+            self.tables[key] = table
+            self.tabs.addTab(table, title)
+        self.tabs.setCurrentWidget(table)
+        return self._load(f"Opening the {title.lower()} table", lambda own: explorer.load_table(own, key),
+                          table.set_frame)
+
+    def refresh_tables(self) -> None:
+        """Read every open explorer table, the audit trail and the explorer counts again."""
+        project = self.session.project_file
+        self._show_counts()
+        if project is None:
+            return
+        for key, table in list(self.tables.items()):
+            if self.tabs.indexOf(table) >= 0:
+                self._load(f"Refreshing the {explorer.category(key).title.lower()} table",
+                           lambda own, key=key: explorer.load_table(own, key), table.set_frame)
+        if self.audit_view is not None and self.tabs.indexOf(self.audit_view) >= 0:
+            self._refresh_audit_view()
+
+    def _show_counts(self) -> None:
+        project = self.session.project_file
+        counts = None
+        if project is not None:
+            try:
+                counts = explorer.counts(project) | {AUDIT_KEY: len(audit_trail.audit_frame(project.conn))}
+            except Exception as error:  # counts are a convenience; the tree stays usable without them
+                log.warning("counting the explorer's rows failed: %s", error)
+                counts = {}
+        self.explorer_tree.show_counts(counts)
+
+    # -- audit trail -------------------------------------------------------------------------
+
+    def show_audit_trail(self) -> JobHandle | None:
+        """Show the audit trail tab with the log read again and its hash chain verified."""
+        if self.audit_view is None:
+            self.audit_view = AuditTrailView()
+        if self.tabs.indexOf(self.audit_view) < 0:
+            self.tabs.addTab(self.audit_view, "Audit Trail")
+        self.tabs.setCurrentWidget(self.audit_view)
+        return self._refresh_audit_view()
+
+    def _refresh_audit_view(self) -> JobHandle | None:
+        if self.session.project_file is None:
+            self.audit_view.show_log(self.audit_view._frame.iloc[0:0], None)
+            return None
+
+        def read(own) -> tuple[Any, Any]:
+            return audit_trail.audit_frame(own.conn), audit_trail.chain_state(own.conn)
+
+        return self._load("Reading the audit log", read, lambda loaded: self.audit_view.show_log(*loaded))
+
+    # -- drill-down --------------------------------------------------------------------------
+
+    def drill_down(self, target: DrillTarget) -> JobHandle | None:
+        """Collect the rows behind ``target`` in a worker and show them in a new tab."""
+        response, project = self.session.result, self.session.project_file
+        if response is None or project is None:
+            self.statusBar().showMessage("Open a project to drill down into its figures.", 5000)
+            return None
+        set_name = self.session.set_name
+        return self._load(f"Drilling down into {target.title()}",
+                          lambda own: drill_down(own, response, set_name, target), self._show_drilldown)
+
+    def drill_selected(self) -> JobHandle | None:
+        """Drill into the runs selected in the runs table, or into every run when none is."""
+        rows = sorted({index.row() for index in self.runs_view.selectionModel().selectedRows()})
+        runs = tuple(str(self.runs_model.raw_value(row, 0)) for row in rows) or None
+        return self.drill_down(DrillTarget(runs=runs, figure="" if runs else "total_co2e_kg"))
+
+    def _show_drilldown(self, result: DrillDown) -> None:
+        view = DrillDownView(result)
+        index = self.tabs.addTab(view, f"Drill-down: {_short(result.title)}")
+        self.tabs.setTabToolTip(index, result.title)
+        self.tabs.setCurrentWidget(view)
+        self.last_drilldown = view
+
+    # -- loading in a worker -----------------------------------------------------------------
+
+    def _load(self, operation: str, read: Callable[[Any], Any], show: Callable[[Any], None]) -> JobHandle:
+        """Run ``read(connection)`` on a worker's own connection, then ``show(result)`` here."""
+        project = self.session.project_file
+
+        def job(_progress) -> Any:
+            own = project.connect()
+            try:
+                return read(own)
+            finally:
+                own.close()
+
+        handle = start_job_with_dialog(self, job, operation=operation, label=f"{operation}...")
+        handle.succeeded.connect(show)
+        handle.failed.connect(lambda error: show_error(self, operation, error))
+        return self._track(handle)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
