@@ -60,7 +60,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("refresh", "&Refresh", "Read the open tables and the audit log again from the project file",
                QKeySequence.StandardKey.Refresh, "view-refresh"),
     ActionSpec("quit", "&Quit", "Close Carbon Workbench; every change is already stored in the project file",
-               QKeySequence.StandardKey.Quit, "application-exit"),
+               "Ctrl+Q", "application-exit"),
 )
 
 SPECS_BY_KEY = {spec.key: spec for spec in ACTIONS}

@@ -53,6 +53,8 @@ class ViewsMixin:
             container = QDockWidget(title, self)
             container.setObjectName(f"dock_{name}")
             container.setWidget(widget)
+            container.toggleViewAction().setToolTip(f"Show or hide the {title} panel")
+            container.toggleViewAction().setStatusTip(f"Show or hide the {title} panel")
             self.addDockWidget(DOCK_AREAS[area], container)
         else:
             raise ValueError(f"unknown area '{area}'; use 'tab', 'left', 'right' or 'bottom'")
