@@ -1,4 +1,4 @@
-"""A project open in another workbench: the window asks, opens read-only or not at all."""
+"""A project open in another workbench: the window prompts, then opens read-only or not at all."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The audit trail as a table: who changed what, when and why, with filters and chain status.
 
 :func:`audit_frame` flattens the hash-chained log of :mod:`workbench.project.audit` into a
-DataFrame with a one-line summary and the rationale of each entry; :class:`AuditFilter`
-selects entries by actor, action, time range and free text; :func:`chain_state` verifies the
+DataFrame with a one-line summary and the rationale of each entry. :class:`AuditFilter`
+selects entries by actor, action, time range and free text, and :func:`chain_state` verifies the
 hash chain and names the first broken entry. The log is append-only, so nothing here writes.
 """
 
@@ -79,7 +79,7 @@ class AuditFilter:
     """A selection of audit entries; empty fields select everything.
 
     ``since`` and ``until`` are ISO 8601 UTC texts compared with the entry time (``until`` is
-    inclusive up to the end of that text, so "2026-01-01" includes the whole day); ``text``
+    inclusive up to the end of that text, so "2026-01-01" includes the whole day). ``text``
     is matched, case-insensitively, against entity, summary, rationale and details.
     """
 

@@ -1,7 +1,7 @@
 """Drill-down: from a total, a run or a chart point to the rows behind it.
 
 :func:`drill_down` takes a computed result (a :class:`~workbench.services.session.RecomputeResponse`)
-and a :class:`DrillTarget` (some runs, optionally one UTC hour) and returns a :class:`DrillDown`
+and a :class:`DrillTarget` (some runs, optionally one UTC hour). It returns a :class:`DrillDown`
 of plain DataFrames: the runs with their figures, the computed run-hours with the emission
 factor matched to each, the energy per GPU (or meter, or run) per UTC hour that the project
 stores for them, the source files with their SHA-256, the source rows (the file's own lines,
@@ -47,7 +47,7 @@ _ALLOCATED_ROWS = (
 
 @dataclass(frozen=True)
 class DrillTarget:
-    """What to drill into: ``runs`` by name (None for every run), optionally one hour (Unix seconds, UTC)."""
+    """The selection to drill into: ``runs`` by name (None for every run), optionally one hour (Unix seconds, UTC)."""
 
     runs: tuple[str, ...] | None = None
     hour_utc: int | None = None

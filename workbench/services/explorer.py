@@ -1,7 +1,7 @@
 """The project explorer's tables: one DataFrame per kind of entity in the project file.
 
 :data:`CATEGORIES` lists what the explorer shows, in order, each with the columns of its table
-(key, header, unit, kind). :func:`load_table` reads one table from the project; the GUI puts
+(key, header, unit, kind). :func:`load_table` reads one table from the project. The GUI puts
 it in a sortable, filterable table, and the CLI or a test can use the frame directly. The
 queries read whole tables: the energy rows of a large project reach millions of rows, which a
 DataFrame holds in tens of megabytes.

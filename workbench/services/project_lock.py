@@ -1,4 +1,4 @@
-"""A lock file beside a project that tells a second workbench the project is already open.
+"""A lock file beside a project, so that a second workbench sees the project is already open.
 
 The lock is ``<project>.lock``, a small JSON file holding the pid, host, user and start time
 of the process that holds it. It is advisory: SQLite itself keeps the file consistent, and the
@@ -30,7 +30,7 @@ LOCK_SUFFIX = ".lock"
 
 @dataclass(frozen=True)
 class LockHolder:
-    """Who holds a project lock: process id, host name, user name and UTC start time."""
+    """The holder of a project lock: process id, host name, user name and UTC start time."""
 
     pid: int
     host: str

@@ -1,7 +1,7 @@
 """The project explorer: a tree of what the project holds; activating an item opens its table.
 
 Items come from :data:`workbench.services.explorer.CATEGORIES` plus the audit log. The tree
-emits ``open_requested`` with the item's key; the main window loads the table off the UI
+emits ``open_requested`` with the item's key. The main window loads the table off the UI
 thread and shows it in a tab (see :class:`ExplorerTable`).
 """
 

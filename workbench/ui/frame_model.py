@@ -4,7 +4,7 @@ The model keeps the frame as it was set and one NumPy array per shown column, pl
 the frame positions of the visible rows, in display order. ``data()`` is one array lookup
 (``arrays[column][order[row]]``) and formats only the cells the view paints, so no Python
 work per row happens outside painting. Sorting is a stable NumPy argsort of the column's sort
-keys (missing values last, in both directions); filtering is a vectorized substring match over
+keys (missing values last, in both directions). Filtering is a vectorized substring match over
 text columns. Both only rebuild ``order``; sort keys and lowercase texts are cached per column
 until the next frame. A frame set later keeps the sort column, order and filter.
 """
@@ -154,7 +154,7 @@ class DataFrameModel(QAbstractTableModel):
         """Show only rows where some text column contains ``text`` (case-insensitive).
 
         Integer columns take part too when ``text`` is all digits, so an id or an hour can be
-        found; number columns never do, because their shown text is rounded.
+        found. Number columns never do, because their shown text is rounded.
         """
         text = text.strip()
         if text == self._filter_text:

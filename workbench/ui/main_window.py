@@ -1,7 +1,7 @@
 """The main window: project explorer, central tabs, Edit menu with undo, status bar.
 
 Layout: the project explorer is a dock on the left; the centre is a tab widget whose first tab,
-the overview, holds the assumption controls, the totals, the energy chart and the runs table.
+the overview, contains the assumption controls, the totals, the energy chart and the runs table.
 Explorer tables, the audit trail and drill-downs open as further tabs.
 
 Adding a view (for other parts of the GUI): build the widget, declare its action in

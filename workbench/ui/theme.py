@@ -1,7 +1,7 @@
 """Light, dark or the system's palette for the whole application.
 
 "system" keeps the palette Qt took from the desktop (Qt 6.5+ follows the desktop's color
-scheme, and ``QStyleHints.colorScheme`` says which). "light" and "dark" set a Fusion palette of
+scheme, and ``QStyleHints.colorScheme`` reports which). "light" and "dark" set a Fusion palette of
 fixed colors, so the choice also works on desktops without a dark theme.
 """
 
@@ -30,7 +30,7 @@ _system_style: str | None = None
 
 
 def system_is_dark() -> bool:
-    """Return whether the desktop asks for a dark color scheme (False where Qt cannot tell)."""
+    """Return whether the desktop requests a dark color scheme (False where Qt cannot tell)."""
     hints = QGuiApplication.styleHints()
     scheme = getattr(hints, "colorScheme", None)
     return scheme is not None and scheme() == Qt.ColorScheme.Dark

@@ -2,8 +2,8 @@
 
 :class:`ViewsMixin` is part of :class:`workbench.ui.main_window.MainWindow`. Besides the
 generic :meth:`ViewsMixin.add_view` it opens the explorer's tables, the audit trail and
-drill-down results; each loads its data from the project in a worker behind a progress dialog,
-with its own SQLite connection, and shows it on the GUI thread.
+drill-down results. Each reads its data from the project in a worker behind a progress dialog,
+with its own SQLite connection, and is shown on the GUI thread.
 """
 
 from __future__ import annotations
