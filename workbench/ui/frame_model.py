@@ -4,9 +4,10 @@ The model keeps the frame as it was set and one NumPy array per shown column, pl
 the frame positions of the visible rows, in display order. ``data()`` is one array lookup
 (``arrays[column][order[row]]``) and formats only the cells the view paints, so no Python
 work per row happens outside painting. Sorting is a stable NumPy argsort of the column's sort
-keys (missing values last, in both directions). Filtering is a vectorized substring match over
-text columns. Both only rebuild ``order``; sort keys and lowercase texts are cached per column
-until the next frame. A frame set later keeps the sort column, order and filter.
+keys (missing values last, in both directions). Filtering matches each distinct text of a column
+once and maps the result to the rows through the column's codes. Both only rebuild ``order``.
+Sort keys and factorized texts are cached per column until the next frame, and a frame set
+later keeps the sort column, order and filter.
 """
 
 from __future__ import annotations
@@ -144,7 +145,10 @@ class DataFrameModel(QAbstractTableModel):
         """Sort by ``column``; frames set later keep this order, as the view's sort indicator shows."""
         if not 0 <= column < len(self._columns):
             return
-        self._sort_key = (self._columns[column].key, order == Qt.SortOrder.AscendingOrder)
+        sort_key = (self._columns[column].key, order == Qt.SortOrder.AscendingOrder)
+        if sort_key == self._sort_key:
+            return  # QTableView.sortByColumn() asks twice: once itself, once through the header
+        self._sort_key = sort_key
         self._reorder()
 
     def filter_text(self) -> str:
@@ -208,26 +212,33 @@ class DataFrameModel(QAbstractTableModel):
         keep = np.zeros(count, dtype=bool)
         for position, column in enumerate(self._columns):
             if column.kind in kinds:
-                keep |= self._lower_texts(position).str.contains(needle, regex=False).to_numpy(bool)
+                codes, uniques = self._factorized(position)
+                matched = np.append(uniques.str.lower().str.contains(needle, regex=False).to_numpy(bool), False)
+                keep |= matched[codes]  # code -1 (missing) reads the appended False
         return np.flatnonzero(keep)
 
-    def _lower_texts(self, position: int):
+    def _factorized(self, position: int):
+        """Return (codes, sorted distinct texts) of column ``position``; code -1 marks a missing value.
+
+        Filters test each distinct text once, and text columns sort by their codes, so a column
+        of a million rows with a thousand run names costs a thousand string matches.
+        """
         if position not in self._text_cache:
             import pandas as pd
 
-            series = pd.Series(self._arrays[position], copy=False)
-            self._text_cache[position] = series.astype("string").str.lower().fillna("")
+            texts = pd.Series(self._arrays[position], copy=False).astype("string")
+            codes, uniques = pd.factorize(texts, sort=True, use_na_sentinel=True)
+            self._text_cache[position] = (codes.astype(np.int64), pd.Index(uniques).astype("string"))
         return self._text_cache[position]
 
     def _sort_keys(self, position: int) -> np.ndarray:
-        """Return float sort keys of column ``position`` (NaN for missing); text is ranked first."""
+        """Return float sort keys of column ``position`` (NaN for missing); text is ranked by its code."""
         if position not in self._sort_cache:
             import pandas as pd
 
             values = self._arrays[position]
             if self._columns[position].kind == "text" or values.dtype == object:
-                codes, _uniques = pd.factorize(pd.Series(values, copy=False).astype("string"), sort=True,
-                                               use_na_sentinel=True)
+                codes, _uniques = self._factorized(position)
                 keys = codes.astype(float)
                 keys[codes < 0] = np.nan
             else:
@@ -237,10 +248,9 @@ class DataFrameModel(QAbstractTableModel):
 
 
 def _stable_order(keys: np.ndarray, ascending: bool) -> np.ndarray:
-    """Return the stable argsort of ``keys`` with NaN last in both directions."""
-    missing = np.isnan(keys)
-    ranked = np.where(missing, np.inf, keys if ascending else -keys)
-    order = np.argsort(ranked, kind="stable")
-    if missing.any():  # -inf keys of a descending sort stay before the missing ones
-        order = np.concatenate([order[~missing[order]], order[missing[order]]])
-    return order
+    """Return the stable argsort of ``keys`` with NaN last in both directions.
+
+    NumPy sorts NaN after every number, and negating NaN leaves NaN, so one argsort serves both
+    directions.
+    """
+    return np.argsort(keys if ascending else -keys, kind="stable")
