@@ -96,3 +96,33 @@ def test_chain_state_verified(known):
 
     assert state.ok is True
     assert state.describe() == f"Hash chain verified: {state.entries} entries"
+
+
+def test_load_table_in_chunks_reports_progress(known):
+    from workbench.progress import Progress
+
+    reports = []
+    frame = explorer.load_table(known, "energy", Progress(lambda fraction, message: reports.append(fraction),
+                                                          min_interval_s=0), chunk_rows=3)
+
+    assert len(frame) == 8
+    assert list(frame.index) == list(range(8))
+    assert reports == pytest.approx([3 / 8, 6 / 8, 1.0])
+
+
+def test_load_table_cancelled(known):
+    from workbench.errors import OperationCancelled
+    from workbench.progress import Progress
+
+    progress = Progress()
+    progress.cancel()
+
+    with pytest.raises(OperationCancelled):
+        explorer.load_table(known, "energy", progress, chunk_rows=3)
+
+
+def test_load_empty_table_keeps_columns(known):
+    frame = explorer.load_table(known, "reports")
+
+    assert len(frame) == 0
+    assert list(frame.columns) == [column.key for column in explorer.category("reports").columns]

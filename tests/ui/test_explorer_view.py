@@ -165,3 +165,15 @@ def test_add_view_places_tab_and_dock(window, qtbot):
     assert action in window.view_menu.actions()
     with pytest.raises(ValueError):
         window.add_view("extra", QLabel("again"))
+
+
+def test_cancelled_table_load_says_so(window, known, qtbot, message_boxes):
+    window.open_project(known)
+
+    handle = window.open_table("energy")
+    handle.cancel()
+    wait_for_jobs(qtbot, window)
+
+    if handle.error is not None:  # the read may finish before the cancel arrives
+        assert "cancelled" in window.statusBar().currentMessage()
+    assert message_boxes == []

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench.errors import NotFoundError
+from workbench.progress import Progress, no_progress
 from workbench.project.store import Project
 
 log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 100_000  # rows read between two progress updates (and chances to cancel)
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,26 @@ def category(key: str) -> Category:
     return CATEGORIES_BY_KEY[key]
 
 
-def load_table(project: Project, key: str) -> pd.DataFrame:
-    """Read the table of category ``key`` from ``project``, with the category's columns in order."""
+def load_table(project: Project, key: str, progress: Progress | None = None,
+               chunk_rows: int = CHUNK_ROWS) -> pd.DataFrame:
+    """Read the table of category ``key`` from ``project``, with the category's columns in order.
+
+    Rows are read ``chunk_rows`` at a time; ``progress`` gets the share read after each chunk
+    and raises OperationCancelled there when the caller cancelled.
+    """
     chosen = category(key)
-    frame = pd.read_sql_query(chosen.query, project.conn)
-    log.debug("explorer table %s: %d rows", key, len(frame))
+    progress = progress or no_progress(f"Reading the {chosen.title.lower()} table")
+    total = int(project.conn.execute(f"SELECT count(*) FROM {chosen.count_table}").fetchone()[0])
+    parts = []
+    read = 0
+    for part in pd.read_sql_query(chosen.query, project.conn, chunksize=chunk_rows):
+        parts.append(part)
+        read += len(part)
+        progress.update(read / max(total, read, 1), f"{read:,} of {total:,} rows read")
+    if not parts:
+        parts.append(pd.read_sql_query(f"SELECT * FROM ({chosen.query}) LIMIT 0", project.conn))
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    log.info("explorer table %s: %d rows", key, len(frame))
     return frame[[column.key for column in chosen.columns]]
 
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QWidget
 
+from workbench.errors import OperationCancelled
 from workbench.services import audit_trail, explorer
 from workbench.services.drilldown import DrillDown, DrillTarget, drill_down
 from workbench.ui.audit_view import AuditTrailView
@@ -101,8 +102,8 @@ class ViewsMixin:
             self.tables[key] = table
             self.tabs.addTab(table, title)
         self.tabs.setCurrentWidget(table)
-        return self._load(f"Opening the {title.lower()} table", lambda own: explorer.load_table(own, key),
-                          table.set_frame)
+        return self._load(f"Opening the {title.lower()} table",
+                          lambda own, progress: explorer.load_table(own, key, progress), table.set_frame)
 
     def refresh_tables(self) -> None:
         """Read every open explorer table, the audit trail and the explorer counts again."""
@@ -113,7 +114,7 @@ class ViewsMixin:
         for key, table in list(self.tables.items()):
             if self.tabs.indexOf(table) >= 0:
                 self._load(f"Refreshing the {explorer.category(key).title.lower()} table",
-                           lambda own, key=key: explorer.load_table(own, key), table.set_frame)
+                           lambda own, progress, key=key: explorer.load_table(own, key, progress), table.set_frame)
         if self.audit_view is not None and self.tabs.indexOf(self.audit_view) >= 0:
             self._refresh_audit_view()
 
@@ -144,7 +145,7 @@ class ViewsMixin:
             self.audit_view.show_log(self.audit_view._frame.iloc[0:0], None)
             return None
 
-        def read(own) -> tuple[Any, Any]:
+        def read(own, _progress) -> tuple[Any, Any]:
             return audit_trail.audit_frame(own.conn), audit_trail.chain_state(own.conn)
 
         return self._load("Reading the audit log", read, lambda loaded: self.audit_view.show_log(*loaded))
@@ -159,7 +160,7 @@ class ViewsMixin:
             return None
         set_name = self.session.set_name
         return self._load(f"Drilling down into {target.title()}",
-                          lambda own: drill_down(own, response, set_name, target), self._show_drilldown)
+                          lambda own, _progress: drill_down(own, response, set_name, target), self._show_drilldown)
 
     def drill_selected(self) -> JobHandle | None:
         """Drill into the runs selected in the runs table, or into every run when none is."""
@@ -176,21 +177,30 @@ class ViewsMixin:
 
     # -- loading in a worker -----------------------------------------------------------------
 
-    def _load(self, operation: str, read: Callable[[Any], Any], show: Callable[[Any], None]) -> JobHandle:
-        """Run ``read(connection)`` on a worker's own connection, then ``show(result)`` here."""
+    def _load(self, operation: str, read: Callable[[Any, Any], Any], show: Callable[[Any], None]) -> JobHandle:
+        """Run ``read(project, progress)`` on a worker's own connection, then ``show(result)`` here.
+
+        Cancelling the progress dialog stops reads that check ``progress`` and shows nothing.
+        """
         project = self.session.project_file
 
-        def job(_progress) -> Any:
+        def job(progress) -> Any:
             own = project.connect()
             try:
-                return read(own)
+                return read(own, progress)
             finally:
                 own.close()
 
         handle = start_job_with_dialog(self, job, operation=operation, label=f"{operation}...")
         handle.succeeded.connect(show)
-        handle.failed.connect(lambda error: show_error(self, operation, error))
+        handle.failed.connect(lambda error: self._load_failed(operation, error))
         return self._track(handle)
+
+    def _load_failed(self, operation: str, error: BaseException) -> None:
+        if isinstance(error, OperationCancelled):
+            self.statusBar().showMessage(f"{operation} was cancelled.", 5000)
+        else:
+            show_error(self, operation, error)
 
 
 def _short(text: str, limit: int = 40) -> str:
