@@ -12,7 +12,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from workbench.ui.frame_model import RAW_VALUE_ROLE, Column, DataFrameModel
 from workbench.ui.table_view import FrameTable
 
-COLUMNS = (Column("run", "Run"), Column("hour", "Hour", kind="integer"), Column("energy_kwh", "Energy", "kWh", "number"))
+COLUMNS = (Column("run", "Run"), Column("hour", "Hour", kind="integer"),
+           Column("energy_kwh", "Energy", "kWh", "number"))
 
 
 @pytest.fixture

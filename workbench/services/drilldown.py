@@ -275,7 +275,8 @@ def assumption_table(project: Project, set_name: str) -> pd.DataFrame:
     """Return every assumption of ``set_name``: key, label, value, unit, origin, rationale, set_by, set_at."""
     resolved = assumption_service.resolve(project, set_name)
     rows = [{"key": item.key, "label": item.label, "value": _text(item.value), "unit": item.unit,
-             "origin": item.origin, "rationale": item.rationale, "set_by": item.set_by or "", "set_at": item.set_at or ""}
+             "origin": item.origin, "rationale": item.rationale, "set_by": item.set_by or "",
+             "set_at": item.set_at or ""}
             for item in resolved.values()]
     return pd.DataFrame(rows, columns=["key", "label", "value", "unit", "origin", "rationale", "set_by", "set_at"])
 

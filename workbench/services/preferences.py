@@ -68,7 +68,8 @@ def problems_of(preferences: Preferences) -> list[str]:
         problems.append(f"theme must be one of {', '.join(THEMES)}, not '{preferences.theme}'")
     low, high = TRIALS_RANGE
     if not low <= preferences.monte_carlo_trials <= high:
-        problems.append(f"Monte Carlo trials must be between {low:,} and {high:,}, not {preferences.monte_carlo_trials:,}")
+        trials = preferences.monte_carlo_trials
+        problems.append(f"Monte Carlo trials must be between {low:,} and {high:,}, not {trials:,}")
     low, high = DIGITS_RANGE
     if not low <= preferences.significant_digits <= high:
         problems.append(f"significant digits must be between {low} and {high}, not {preferences.significant_digits}")

@@ -79,7 +79,8 @@ class EnergyChart(QWidget):
                                         symbolPen=None, symbolSize=6)
             curve.setCurveClickable(True, width=8)
             curve.sigClicked.connect(lambda item, event, name=name: self.click_at(name, event.pos().x()))
-            curve.sigPointsClicked.connect(lambda item, points, event, name=name: self.click_at(name, points[0].pos().x()))
+            curve.sigPointsClicked.connect(
+                lambda item, points, event, name=name: self.click_at(name, points[0].pos().x()))
             self.curves[name] = curve
         curve.setSymbol("o" if len(hours) <= MARKER_LIMIT else None)
         curve.setData(hours, energy_kwh)

@@ -19,7 +19,8 @@ TABS: tuple[tuple[str, str, str, tuple[Column, ...]], ...] = (
         Column("run", "Run"), Column("kind", "Kind"), Column("site", "Site"), Column("zone", "Zone"),
         Column("gpu_count", "GPUs", kind=_I), Column("gpu_energy_kwh", "GPU energy", "kWh", _N),
         Column("facility_energy_kwh", "Facility energy", "kWh", _N),
-        Column("operational_co2e_kg", "Operational", "kgCO2e", _N), Column("embodied_co2e_kg", "Embodied", "kgCO2e", _N),
+        Column("operational_co2e_kg", "Operational", "kgCO2e", _N),
+        Column("embodied_co2e_kg", "Embodied", "kgCO2e", _N),
         Column("total_co2e_kg", "Total", "kgCO2e", _N))),
     ("run_hours", "Run-hours", "Facility energy per run and UTC hour with the emission factor matched to it", (
         Column("run", "Run"), Column("hour", "Hour (UTC)"), Column("zone", "Zone"),

@@ -86,7 +86,7 @@ class DataFrameModel(QAbstractTableModel):
 
     def set_frame(self, frame: "pd.DataFrame | None") -> None:
         """Show ``frame`` with the current sort and filter; a missing column raises KeyError."""
-        arrays = [] if frame is None else [frame[column.key].to_numpy() for column in self._columns]
+        arrays = [] if frame is None else [_column_array(frame[column.key]) for column in self._columns]
         self.beginResetModel()
         self._frame = frame
         self._arrays = arrays
@@ -112,6 +112,8 @@ class DataFrameModel(QAbstractTableModel):
 
     def raw_value(self, row: int, column: int) -> Any:
         value = self._arrays[column][self._order[row]]
+        if type(value).__name__ == "NAType":  # pandas.NA, checked by name so pandas loads lazily
+            return None
         return value.item() if hasattr(value, "item") else value
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -157,8 +159,9 @@ class DataFrameModel(QAbstractTableModel):
     def set_filter(self, text: str) -> None:
         """Show only rows where some text column contains ``text`` (case-insensitive).
 
-        Integer columns take part too when ``text`` is all digits, so an id or an hour can be
-        found. Number columns never do, because their shown text is rounded.
+        When ``text`` is all digits, rows whose integer columns equal that number match too, so
+        an id or an hour can be found. Number columns never match, because their shown text is
+        rounded.
         """
         text = text.strip()
         if text == self._filter_text:
@@ -208,10 +211,11 @@ class DataFrameModel(QAbstractTableModel):
         if not self._filter_text:
             return np.arange(count, dtype=np.int64)
         needle = self._filter_text.lower()
-        kinds = ("text", "integer") if needle.isdigit() else ("text",)
         keep = np.zeros(count, dtype=bool)
         for position, column in enumerate(self._columns):
-            if column.kind in kinds:
+            if column.kind == "integer" and needle.isdigit():
+                keep |= self._sort_keys(position) == float(needle)
+            elif column.kind == "text":
                 codes, uniques = self._factorized(position)
                 matched = np.append(uniques.str.lower().str.contains(needle, regex=False).to_numpy(bool), False)
                 keep |= matched[codes]  # code -1 (missing) reads the appended False
@@ -237,7 +241,8 @@ class DataFrameModel(QAbstractTableModel):
             import pandas as pd
 
             values = self._arrays[position]
-            if self._columns[position].kind == "text" or values.dtype == object:
+            numeric = isinstance(values.dtype, np.dtype) and values.dtype != object
+            if self._columns[position].kind == "text" or not numeric:
                 codes, _uniques = self._factorized(position)
                 keys = codes.astype(float)
                 keys[codes < 0] = np.nan
@@ -245,6 +250,17 @@ class DataFrameModel(QAbstractTableModel):
                 keys = pd.to_numeric(pd.Series(values, copy=False), errors="coerce").to_numpy(float)
             self._sort_cache[position] = keys
         return self._sort_cache[position]
+
+
+def _column_array(series: "pd.Series") -> Any:
+    """Return the column's values for cell lookups without copying strings into Python objects.
+
+    NumPy-typed columns become NumPy arrays; string and other extension columns keep their
+    pandas array, whose scalar lookup is fast enough for the cells a view paints.
+    """
+    if isinstance(series.dtype, np.dtype):
+        return series.to_numpy()
+    return series.array
 
 
 def _stable_order(keys: np.ndarray, ascending: bool) -> np.ndarray:

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDockWidget, QFileDialog, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHeaderView, QLabel,
                                QMainWindow, QMenu, QMessageBox, QSplitter, QTableView, QTabWidget, QVBoxLayout,
                                QWidget)
 

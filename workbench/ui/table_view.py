@@ -43,7 +43,8 @@ class FrameTable(QWidget):
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName(f"{name}_filter")
-        self.filter_edit.setPlaceholderText("Filter rows (text columns; digits also match ids)")
+        self.filter_edit.setPlaceholderText(
+            "Filter rows (text columns contain it; a number also finds equal ids and hours)")
         self.filter_edit.setToolTip("Show only the rows containing this text, ignoring case")
         self.filter_edit.setClearButtonEnabled(True)
         self.count_label = QLabel()
