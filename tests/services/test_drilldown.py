@@ -112,3 +112,18 @@ def test_title_names_figure_run_and_hour():
     target = DrillTarget(runs=("alpha",), hour_utc=HOURS[0], figure="operational_co2e_kg")
 
     assert target.title() == "operational_co2e_kg of alpha, hour starting 2025-09-01T00:00:00Z"
+
+
+def test_drill_down_reports_progress_and_cancels(session):
+    from workbench.errors import OperationCancelled
+    from workbench.progress import Progress
+
+    fractions = []
+    drill_down(session.project_file, session.result, session.set_name, DrillTarget(),
+               progress=Progress(lambda fraction, message: fractions.append(fraction), min_interval_s=0))
+    cancelled = Progress()
+    cancelled.cancel()
+
+    assert fractions == [0.05, 0.3, 0.7, 0.9, 1.0]
+    with pytest.raises(OperationCancelled):
+        drill_down(session.project_file, session.result, session.set_name, DrillTarget(), progress=cancelled)

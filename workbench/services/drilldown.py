@@ -24,6 +24,7 @@ import pandas as pd
 
 from workbench.clock import epoch_to_text
 from workbench.engine.factors import match_hours
+from workbench.progress import Progress, no_progress
 from workbench.project.store import Project
 from workbench.services import assumptions as assumption_service
 
@@ -80,16 +81,25 @@ class DrillDown:
 
 
 def drill_down(project: Project, response: "RecomputeResponse", set_name: str, target: DrillTarget,
-               *, max_source_rows: int = MAX_SOURCE_ROWS) -> DrillDown:
-    """Collect the rows behind ``target`` in ``response`` (computed for ``set_name``) from ``project``."""
+               *, max_source_rows: int = MAX_SOURCE_ROWS, progress: Progress | None = None) -> DrillDown:
+    """Collect the rows behind ``target`` in ``response`` (computed for ``set_name``) from ``project``.
+
+    ``progress`` hears of each step and raises OperationCancelled between steps once cancelled.
+    """
+    progress = progress or no_progress("Drilling down")
     names = list(response.runs["run"]) if target.runs is None else list(target.runs)
     runs = response.runs[response.runs["run"].isin(names)].reset_index(drop=True)
+    progress.update(0.05, "matching emission factors to run-hours")
     run_hours = matched_run_hours(project, response, names, target.hour_utc)
+    progress.update(0.3, "reading energy rows")
     energy_rows = stored_energy_rows(project, names, target.hour_utc)
+    progress.update(0.7, "reading source files and rows")
     sources = source_files(project, energy_rows)
     lines = source_lines(project, energy_rows, max_source_rows)
+    progress.update(0.9, "reading assumptions")
     factors = factor_summary(run_hours)
     assumptions = assumption_table(project, set_name)
+    progress.update(1.0, "done")
     log.info("drill-down into %s: %d run-hours, %d energy rows, %d sources", target.title(), len(run_hours),
              len(energy_rows), len(sources))
     return DrillDown(target, set_name, runs, run_hours, energy_rows, sources, lines, factors, assumptions)

@@ -160,7 +160,8 @@ class ViewsMixin:
             return None
         set_name = self.session.set_name
         return self._load(f"Drilling down into {target.title()}",
-                          lambda own, _progress: drill_down(own, response, set_name, target), self._show_drilldown)
+                          lambda own, progress: drill_down(own, response, set_name, target, progress=progress),
+                          self._show_drilldown)
 
     def drill_selected(self) -> JobHandle | None:
         """Drill into the runs selected in the runs table, or into every run when none is."""
