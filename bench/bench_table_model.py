@@ -3,8 +3,8 @@
 Usage: QT_QPA_PLATFORM=offscreen python bench/bench_table_model.py [--rows N] [--repeat R] [--project]
 
 Builds a frame shaped like the explorer's energy table (13 columns: source id, run, device,
-meter, hour, level, kWh, samples, coverage, gaps, quality, first and last row) and times, in a
-real FrameTable under an offscreen QApplication: setting the frame, the first and a repeated
+meter, hour, level, kWh, samples, coverage, gaps, quality, first and last row). In a real
+FrameTable under an offscreen QApplication it times setting the frame, the first and a repeated
 sort of a number column and of a text column, the first and a repeated text filter, a filter
 of digits, and painting the visible part of the table at the top and in the middle (``grab()``
 of the view at 1280 x 800). With ``--project`` it also writes the rows into a project file and
