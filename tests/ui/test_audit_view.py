@@ -132,3 +132,17 @@ def test_audit_trail_follows_commit(window, known, qtbot):
 
     assert len(shown(window.audit_view, "seq")) == before + 1
     assert shown(window.audit_view, "summary")[0] == "pue: 1.5 -> 1.25 (kWh facility / kWh IT)"
+
+
+def test_audit_trail_reopens_after_project_switch(window, known, gpu_project, qtbot):
+    window.open_project(known)
+    window.show_audit_trail()
+    qtbot.waitUntil(lambda: not window.jobs, timeout=30_000)
+
+    window.open_project(gpu_project)
+    window.show_audit_trail()
+    qtbot.waitUntil(lambda: not window.jobs, timeout=30_000)
+
+    assert window.tabs.currentWidget() is window.audit_view
+    assert "import" in shown(window.audit_view, "action")
+    assert "Known answer test values" not in shown(window.audit_view, "rationale")

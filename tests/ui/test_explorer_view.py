@@ -177,3 +177,15 @@ def test_cancelled_table_load_says_so(window, known, qtbot, message_boxes):
     if handle.error is not None:  # the read may finish before the cancel arrives
         assert "cancelled" in window.statusBar().currentMessage()
     assert message_boxes == []
+
+
+def test_closed_table_is_forgotten(window, known, qtbot):
+    window.open_project(known)
+    window.open_table("runs")
+    wait_for_jobs(qtbot, window)
+
+    window.close_tab(window.tabs.indexOf(window.tables["runs"]))
+    window.refresh_tables()
+    wait_for_jobs(qtbot, window)
+
+    assert "runs" not in window.tables

@@ -83,7 +83,10 @@ class ViewsMixin:
         if widget is None or widget is self.overview:
             return
         self.tabs.removeTab(index)
-        if not any(container is widget for container, _title in self.views.values()):
+        for key in [key for key, table in self.tables.items() if table is widget]:
+            del self.tables[key]
+        kept = widget is self.audit_view or any(container is widget for container, _title in self.views.values())
+        if not kept:
             widget.deleteLater()  # tables and drill-downs are made again when asked for
 
     # -- explorer tables ---------------------------------------------------------------------
