@@ -189,3 +189,13 @@ def test_closed_table_is_forgotten(window, known, qtbot):
     wait_for_jobs(qtbot, window)
 
     assert "runs" not in window.tables
+
+
+def test_counts_follow_commit(window, known):
+    window.open_project(known)
+    before = int(window.explorer_tree.items[AUDIT_KEY].text(1))
+
+    window.assumption_panel.pue_spin.setValue(1.25)
+    window.assumption_panel.pue_spin.editingFinished.emit()
+
+    assert int(window.explorer_tree.items[AUDIT_KEY].text(1)) == before + 1

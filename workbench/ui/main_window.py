@@ -332,8 +332,9 @@ class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
         self.audit_label.setText(status.describe())
         broken = "" if status.ok else "color: #b00020; font-weight: 600;"
         self.audit_label.setStyleSheet(f"padding: 0 8px; {broken}")
+        self._show_counts()  # a new audit entry means the data or the assumptions changed
         if self.audit_view is not None and self.tabs.indexOf(self.audit_view) >= 0:
-            self._refresh_audit_view()  # a new entry was written: show it
+            self._refresh_audit_view()
 
     # -- opening projects --------------------------------------------------------------------
 
