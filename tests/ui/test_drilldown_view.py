@@ -98,3 +98,25 @@ def test_drill_shows_assumptions_with_rationale(window, known, qtbot):
 def test_drill_without_project_says_so(window):
     assert window.drill_selected() is None
     assert "Open a project" in window.statusBar().currentMessage()
+
+
+def test_mouse_click_on_chart_drills_once(window, known, qtbot):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QWidget
+
+    window.open_project(known)
+    chart = window.chart
+    qtbot.waitUntil(lambda: "alpha" in chart.curves, timeout=5000)
+    chart.plot_item.vb.autoRange()  # set the range now; the automatic one waits for the next paint
+    alpha_kwh = chart.curves["alpha"].yData[1]
+    scene_point = chart.plot_item.vb.mapViewToScene(QPointF(HOURS[1], alpha_kwh))
+    point = chart.plot_widget.mapFromScene(scene_point)
+    tabs_before = window.tabs.count()
+
+    qtbot.mouseClick(chart.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    wait_for_jobs(qtbot, window)
+
+    assert window.tabs.count() == tabs_before + 1
+    drill = window.last_drilldown
+    assert isinstance(drill, QWidget)
+    assert values(drill.tables["run_hours"], "hour") == ["2025-09-01T01:00:00Z"]

@@ -77,10 +77,10 @@ class EnergyChart(QWidget):
             color = pg.intColor(number, hues=9, values=1, maxValue=200)
             curve = self.plot_item.plot(name=name, pen=pg.mkPen(color, width=2), symbolBrush=color,
                                         symbolPen=None, symbolSize=6)
+            # Only the curve's signal: a click on a marker also reaches the curve, and listening to
+            # sigPointsClicked too would report that click twice.
             curve.setCurveClickable(True, width=8)
             curve.sigClicked.connect(lambda item, event, name=name: self.click_at(name, event.pos().x()))
-            curve.sigPointsClicked.connect(
-                lambda item, points, event, name=name: self.click_at(name, points[0].pos().x()))
             self.curves[name] = curve
         curve.setSymbol("o" if len(hours) <= MARKER_LIMIT else None)
         curve.setData(hours, energy_kwh)
