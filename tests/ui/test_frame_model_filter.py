@@ -158,3 +158,43 @@ def test_large_frame_reads_only_looked_up_rows():
 
     assert model.rowCount() == len(range(0, rows, 7))
     assert model.data(model.index(0, 1), RAW_VALUE_ROLE) == 199_997
+
+
+def test_large_frame_orders_in_worker(qtbot, frame):
+    model = DataFrameModel(COLUMNS)
+    model.async_rows = 3
+    model.set_frame(frame)
+    states = []
+    model.busy_changed.connect(states.append)
+
+    with qtbot.waitSignal(model.filtered, timeout=10_000) as signal:
+        model.set_filter("alpha")
+
+    assert signal.args == [2, 5]
+    assert column(model, 0) == ["Alpha", "alpha"]
+    qtbot.waitUntil(lambda: not model.is_busy(), timeout=10_000)
+    assert states == [True, False]
+
+
+def test_stale_worker_order_is_dropped(qtbot, frame):
+    model = DataFrameModel(COLUMNS)
+    model.async_rows = 3
+    model.set_frame(frame)
+
+    model.set_filter("alpha")
+    model.set_filter("gamma")
+    qtbot.waitUntil(lambda: not model.is_busy(), timeout=10_000)
+
+    assert column(model, 0) == ["gamma"]
+
+
+def test_new_frame_drops_pending_order(qtbot, frame):
+    model = DataFrameModel(COLUMNS)
+    model.async_rows = 3
+    model.set_frame(frame)
+
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    model.set_frame(frame.iloc[:2])
+    qtbot.waitUntil(lambda: not model.is_busy(), timeout=10_000)
+
+    assert column(model, 1) == [3, 1]

@@ -3,15 +3,14 @@
 The model keeps the frame as it was set and one NumPy array per shown column, plus ``order``:
 the frame positions of the visible rows, in display order. ``data()`` is one array lookup
 (``arrays[column][order[row]]``) and formats only the cells the view paints, so no Python
-work per row happens outside painting. Sorting is a stable NumPy argsort of the column's sort
-keys (missing values last, in both directions). Filtering matches each distinct text of a column
-once and maps the result to the rows through the column's codes. Both only rebuild ``order``.
-Sort keys and factorized texts are cached per column until the next frame, and a frame set
-later keeps the sort column, order and filter.
+work per row happens outside painting. Sorting and filtering only rebuild ``order`` with NumPy
+(see :mod:`workbench.ui.frame_order`), in a worker thread for large frames. A frame set later
+keeps the sort column, order and filter.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -19,11 +18,15 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from workbench.ui.formatting import MISSING, format_significant
+from workbench.ui.frame_order import ColumnData
 
 if TYPE_CHECKING:
     import pandas as pd
 
+log = logging.getLogger(__name__)
+
 RAW_VALUE_ROLE = Qt.ItemDataRole.UserRole  # the cell's value unformatted, for tests and exports
+ASYNC_ROWS = 250_000  # frames at least this long are sorted and filtered in a worker
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -55,20 +58,24 @@ class DataFrameModel(QAbstractTableModel):
     """Shows the columns listed in ``columns`` of a DataFrame set with :meth:`set_frame`.
 
     ``filtered`` is emitted with (visible rows, total rows) after every frame, sort or filter.
+    Frames of at least ``async_rows`` rows are sorted and filtered in a worker thread, so the
+    window stays responsive; the view keeps the old order until the new one arrives.
     """
 
     filtered = Signal(int, int)
+    busy_changed = Signal(bool)  # True while a worker orders a large frame
 
     def __init__(self, columns: Sequence[Column], parent=None) -> None:
         super().__init__(parent)
         self._columns = tuple(columns)
         self._frame: pd.DataFrame | None = None
-        self._arrays: list[np.ndarray] = []
+        self._data = self._column_data(None)
         self._order = np.empty(0, dtype=np.int64)
         self._sort_key: tuple[str, bool] | None = None  # (column key, ascending)
         self._filter_text = ""
-        self._sort_cache: dict[int, np.ndarray] = {}
-        self._text_cache: dict[int, Any] = {}
+        self._serial = 0  # numbers orderings, so a worker's late result for an older request is dropped
+        self.async_rows = ASYNC_ROWS
+        self._jobs: set = set()  # running handles; the reference keeps each job's relay alive
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -85,16 +92,26 @@ class DataFrameModel(QAbstractTableModel):
         return self._frame.iloc[self._order].reset_index(drop=True)
 
     def set_frame(self, frame: "pd.DataFrame | None") -> None:
-        """Show ``frame`` with the current sort and filter; a missing column raises KeyError."""
-        arrays = [] if frame is None else [_column_array(frame[column.key]) for column in self._columns]
+        """Show ``frame`` with the current sort and filter; a missing column raises KeyError.
+
+        The frame is ordered on this thread, so the view never shows it unordered.
+        """
+        data = self._column_data(frame)
+        self._serial += 1
         self.beginResetModel()
         self._frame = frame
-        self._arrays = arrays
-        self._sort_cache.clear()
-        self._text_cache.clear()
-        self._order = self._visible_order()
+        self._data = data
+        self._order = data.visible_order(self._sort_key, self._filter_text)
         self.endResetModel()
         self._emit_counts()
+
+    def _column_data(self, frame: "pd.DataFrame | None") -> ColumnData:
+        return ColumnData.from_frame(frame, [column.key for column in self._columns],
+                                     [column.kind for column in self._columns])
+
+    def is_busy(self) -> bool:
+        """Return whether a worker is sorting or filtering a large frame."""
+        return bool(self._jobs)
 
     # -- Qt model interface ------------------------------------------------------------------
 
@@ -111,7 +128,7 @@ class DataFrameModel(QAbstractTableModel):
         return int(self._order[row])
 
     def raw_value(self, row: int, column: int) -> Any:
-        value = self._arrays[column][self._order[row]]
+        value = self._data.arrays[column][self._order[row]]
         if type(value).__name__ == "NAType":  # pandas.NA, checked by name so pandas loads lazily
             return None
         return value.item() if hasattr(value, "item") else value
@@ -170,9 +187,41 @@ class DataFrameModel(QAbstractTableModel):
         self._reorder()
 
     def _reorder(self) -> None:
+        """Order the rows again after a sort or filter change; large frames are ordered in a worker."""
+        self._serial += 1
+        if self._frame is not None and len(self._frame) >= self.async_rows:
+            self._reorder_in_worker()
+            return
+        self._apply_order(self._data.visible_order(self._sort_key, self._filter_text))
+
+    def _reorder_in_worker(self) -> None:
+        from workbench.ui.gc_guard import pin_gc_to_gui_thread
+        from workbench.ui.workers import start_job
+
+        pin_gc_to_gui_thread()  # a collection in the worker could destroy Qt objects there
+        serial, data, sort_key, text = self._serial, self._data, self._sort_key, self._filter_text
+        handle = start_job(lambda _progress: data.visible_order(sort_key, text),
+                           operation="Sorting and filtering the table")
+        self._jobs.add(handle)
+        self.busy_changed.emit(True)
+        handle.succeeded.connect(lambda order: self._order_ready(serial, order))
+        handle.failed.connect(lambda error: log.error("ordering the table failed", exc_info=error))
+        handle.finished.connect(lambda: self._worker_done(handle))
+
+    def _order_ready(self, serial: int, order: np.ndarray) -> None:
+        if serial == self._serial:  # otherwise a newer sort, filter or frame replaced the request
+            self._apply_order(order)
+
+    def _worker_done(self, handle) -> None:
+        self._jobs.discard(handle)
+        handle.deleteLater()
+        if not self._jobs:
+            self.busy_changed.emit(False)
+
+    def _apply_order(self, order: np.ndarray) -> None:
         self.layoutAboutToBeChanged.emit()
         old_order = self._order
-        self._order = self._visible_order()
+        self._order = order
         self._move_persistent_indexes(old_order)
         self.layoutChanged.emit()
         self._emit_counts()
@@ -193,80 +242,3 @@ class DataFrameModel(QAbstractTableModel):
     def _emit_counts(self) -> None:
         total = 0 if self._frame is None else len(self._frame)
         self.filtered.emit(len(self._order), total)
-
-    def _visible_order(self) -> np.ndarray:
-        if self._frame is None:
-            return np.empty(0, dtype=np.int64)
-        rows = self._matching_rows()
-        if self._sort_key is None:
-            return rows
-        key, ascending = self._sort_key
-        position = next((i for i, column in enumerate(self._columns) if column.key == key), None)
-        if position is None:
-            return rows
-        return rows[_stable_order(self._sort_keys(position)[rows], ascending)]
-
-    def _matching_rows(self) -> np.ndarray:
-        count = len(self._frame)
-        if not self._filter_text:
-            return np.arange(count, dtype=np.int64)
-        needle = self._filter_text.lower()
-        keep = np.zeros(count, dtype=bool)
-        for position, column in enumerate(self._columns):
-            if column.kind == "integer" and needle.isdigit():
-                keep |= self._sort_keys(position) == float(needle)
-            elif column.kind == "text":
-                codes, uniques = self._factorized(position)
-                matched = np.append(uniques.str.lower().str.contains(needle, regex=False).to_numpy(bool), False)
-                keep |= matched[codes]  # code -1 (missing) reads the appended False
-        return np.flatnonzero(keep)
-
-    def _factorized(self, position: int):
-        """Return (codes, sorted distinct texts) of column ``position``; code -1 marks a missing value.
-
-        Filters test each distinct text once, and text columns sort by their codes, so a column
-        of a million rows with a thousand run names costs a thousand string matches.
-        """
-        if position not in self._text_cache:
-            import pandas as pd
-
-            texts = pd.Series(self._arrays[position], copy=False).astype("string")
-            codes, uniques = pd.factorize(texts, sort=True, use_na_sentinel=True)
-            self._text_cache[position] = (codes.astype(np.int64), pd.Index(uniques).astype("string"))
-        return self._text_cache[position]
-
-    def _sort_keys(self, position: int) -> np.ndarray:
-        """Return float sort keys of column ``position`` (NaN for missing); text is ranked by its code."""
-        if position not in self._sort_cache:
-            import pandas as pd
-
-            values = self._arrays[position]
-            numeric = isinstance(values.dtype, np.dtype) and values.dtype != object
-            if self._columns[position].kind == "text" or not numeric:
-                codes, _uniques = self._factorized(position)
-                keys = codes.astype(float)
-                keys[codes < 0] = np.nan
-            else:
-                keys = pd.to_numeric(pd.Series(values, copy=False), errors="coerce").to_numpy(float)
-            self._sort_cache[position] = keys
-        return self._sort_cache[position]
-
-
-def _column_array(series: "pd.Series") -> Any:
-    """Return the column's values for cell lookups without copying strings into Python objects.
-
-    NumPy-typed columns become NumPy arrays; string and other extension columns keep their
-    pandas array, whose scalar lookup is fast enough for the cells a view paints.
-    """
-    if isinstance(series.dtype, np.dtype):
-        return series.to_numpy()
-    return series.array
-
-
-def _stable_order(keys: np.ndarray, ascending: bool) -> np.ndarray:
-    """Return the stable argsort of ``keys`` with NaN last in both directions.
-
-    NumPy sorts NaN after every number, and negating NaN leaves NaN, so one argsort serves both
-    directions.
-    """
-    return np.argsort(keys if ascending else -keys, kind="stable")
