@@ -198,3 +198,19 @@ def test_new_frame_drops_pending_order(qtbot, frame):
     qtbot.waitUntil(lambda: not model.is_busy(), timeout=10_000)
 
     assert column(model, 1) == [3, 1]
+
+
+def test_table_label_shows_worker_state(qtbot, frame):
+    table = FrameTable(COLUMNS)
+    qtbot.addWidget(table)
+    table.model.async_rows = 3
+    table.set_frame(frame)
+    labels = []
+    table.model.busy_changed.connect(lambda _busy: labels.append(table.count_label.text()))
+
+    table.filter_edit.setText("beta")
+    table.apply_filter()
+    qtbot.waitUntil(lambda: not table.model.is_busy(), timeout=10_000)
+
+    assert labels == ["Sorting and filtering 5 rows...", "1 of 5 rows"]
+    assert table.count_label.text() == "1 of 5 rows"

@@ -1,6 +1,6 @@
 """The display order of a table: which frame rows a filter keeps and how a sort orders them.
 
-:class:`ColumnData` holds the columns of one frame as arrays plus caches of sort keys and
+:class:`ColumnData` contains the columns of one frame as arrays plus caches of sort keys and
 factorized texts. :meth:`ColumnData.visible_order` computes the frame positions to show for a
 sort key and a filter text with NumPy only. Nothing here uses Qt, and one ColumnData belongs to
 one frame: a new frame gets a new object, so a worker still ordering the old frame fills only
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class ColumnData:
-    """The shown columns of one frame: ``arrays[i]`` holds the values of the column with ``keys[i]``."""
+    """The shown columns of one frame: ``arrays[i]`` contains the values of the column ``keys[i]``."""
 
     def __init__(self, keys: Sequence[str], kinds: Sequence[str], arrays: Sequence[Any], length: int) -> None:
         self.keys = tuple(keys)
@@ -102,8 +102,8 @@ class ColumnData:
 def column_array(series: "pd.Series") -> Any:
     """Return the column's values for cell lookups without copying strings into Python objects.
 
-    NumPy-typed columns become NumPy arrays; string and other extension columns keep their
-    pandas array, whose scalar lookup is fast enough for the cells a view paints.
+    NumPy-typed columns become NumPy arrays. String and other extension columns keep their
+    pandas array, because its scalar lookup is fast enough for the cells a view paints.
     """
     if isinstance(series.dtype, np.dtype):
         return series.to_numpy()

@@ -53,7 +53,9 @@ class FrameTable(QWidget):
         self._timer.setInterval(FILTER_DELAY_MS)
         self._timer.timeout.connect(self.apply_filter)
         self.filter_edit.textChanged.connect(lambda _text: self._timer.start())
+        self._counts = (0, 0)
         self.model.filtered.connect(self._show_count)
+        self.model.busy_changed.connect(self._show_busy)
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
@@ -73,7 +75,14 @@ class FrameTable(QWidget):
         self._timer.stop()
         self.model.set_filter(self.filter_edit.text())
 
+    def _show_busy(self, busy: bool) -> None:
+        if busy:
+            self.count_label.setText(f"Sorting and filtering {self._counts[1]:,} rows...")
+        else:
+            self._show_count(*self._counts)
+
     def _show_count(self, visible: int, total: int) -> None:
+        self._counts = (visible, total)
         if visible == total:
             self.count_label.setText(f"{total:,} rows")
         else:
