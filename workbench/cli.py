@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from workbench import __version__, cli_reports
-from workbench.errors import InputRejectedError, UsageError, WorkbenchError
+from workbench.errors import DamagedProjectError, InputRejectedError, UsageError, WorkbenchError
 
 log = logging.getLogger(__name__)
 
@@ -894,6 +894,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         log.info("command failed: %s", exc)
         return exc.exit_code
+    except Exception as exc:
+        from workbench.services.projects import is_database_error
+
+        if not is_database_error(exc):
+            raise
+        # A damaged page that a command's query reached; the open checks cannot read every page.
+        error = DamagedProjectError(getattr(args, "project", None) or "the project file", f"is damaged: {exc}",
+                                    hint="Restore it from a backup or ask the sender for a new copy.")
+        print(f"error: {error}", file=sys.stderr)
+        log.error("command failed on a damaged project: %s", exc)
+        return error.exit_code
     except KeyboardInterrupt:
         print("interrupted; the project is unchanged", file=sys.stderr)
         return 130

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolButton
+from PySide6.QtWidgets import QMenu, QToolBar, QToolButton
 
 from workbench.ui.actions import ACTIONS
 
@@ -20,8 +20,18 @@ def window_menus(window) -> list[QMenu]:
     return [menu for menu in window.findChildren(QMenu) if not qt_internal(menu, window)]
 
 
+def unshown_menu_actions(window) -> list[QAction]:
+    """Return menu actions that no menu, menu bar or toolbar contains: popup and button menus,
+    whose own action the user never sees, and Qt's overflow menu."""
+    containers = [window.menuBar(), *window.findChildren(QMenu), *window.findChildren(QToolBar)]
+    shown = {id(action) for container in containers for action in container.actions()}
+    menus = window.findChildren(QMenu)
+    return [menu.menuAction() for menu in menus
+            if qt_internal(menu, window) or id(menu.menuAction()) not in shown]
+
+
 def every_action(window) -> list[QAction]:
-    internal = [menu.menuAction() for menu in window.findChildren(QMenu) if qt_internal(menu, window)]
+    internal = unshown_menu_actions(window)
     found = {id(action): action for action in window.findChildren(QAction) if action not in internal}
     for menu in window_menus(window):
         for action in menu.actions():

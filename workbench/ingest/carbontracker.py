@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import InputRejectedError, RowProblem
-from workbench.ingest.codecarbon import hour_shares
+from workbench.ingest.codecarbon import MAX_INTERVAL_S, hour_shares
 from workbench.ingest.common import ReadResult, resolve_timezone
 from workbench.ingest.timeparse import NaiveTimeError, parse_utc_seconds
 from workbench.progress import Progress, no_progress
@@ -97,23 +97,49 @@ def _epochs(path: Path, result: ReadResult) -> list[dict]:
             epochs.append(current)
             result.rows_read += 1
         elif current is not None and (duration := _DURATION.match(text)) is not None:
-            current["duration_s"] = (int(duration.group("h")) * 3600 + int(duration.group("m")) * 60
-                                     + float(duration.group("s")))
+            current["duration_s"] = _duration_s(path, number, duration, result)
+            current["duration_rejected"] = current["duration_s"] is None
         elif current is not None and (power := _POWER.match(text)) is not None:
-            current["power_w"][power.group("component").lower()] = _powers(power.group("value"))
+            component = power.group("component").lower()
+            try:
+                current["power_w"][component] = _powers(power.group("value"))
+            except ValueError as exc:
+                result.rejected.append(RowProblem(path.name, number, component, power.group("value")[:200],
+                                                  str(exc)))
     complete = [epoch for epoch in epochs if epoch["duration_s"] is not None]
     for epoch in epochs:
-        if epoch["duration_s"] is None:
+        if epoch["duration_s"] is None and not epoch.get("duration_rejected"):
             result.rejected.append(RowProblem(path.name, epoch["row"], "Duration", "",
                                               "the epoch has no Duration line; it is not used"))
     return complete
 
 
+def _duration_s(path: Path, row: int, match: re.Match, result: ReadResult) -> float | None:
+    """Return an epoch's duration in seconds, or None (a rejected row) for one longer than MAX_INTERVAL_S."""
+    seconds = int(match.group("h")) * 3600 + int(match.group("m")) * 60 + float(match.group("s"))
+    if seconds > MAX_INTERVAL_S:
+        result.rejected.append(RowProblem(path.name, row, "Duration", match.group(0)[:200],
+                                          "an epoch longer than a year is not a training epoch; it is not used"))
+        return None
+    return seconds
+
+
 def _powers(value: str) -> list[float] | None:
-    """Parse ``[136.86 12.5]`` (one entry per device) or ``None`` (power could not be read)."""
+    """Parse ``[136.86 12.5]`` (one entry per device) or ``None`` (power could not be read).
+
+    Raises ValueError when an entry is not a number, or is negative or not finite.
+    """
     if value == "None":
         return None
-    numbers = [float(item) for item in value.strip("[]").replace(",", " ").split() if item]
+    numbers = []
+    for item in value.strip("[]").replace(",", " ").split():
+        try:
+            number = float(item)
+        except ValueError:
+            raise ValueError(f"'{item[:40]}' is not a power in W") from None
+        if not np.isfinite(number) or number < 0:
+            raise ValueError(f"power {item[:40]} W must be a finite, non-negative number")
+        numbers.append(number)
     return numbers or None
 
 
@@ -135,7 +161,12 @@ def _check_measured(path: Path, output: Path | None, epochs: list[dict], result:
 
 def _actual_kwh(output: Path) -> float | None:
     match = _ACTUAL.search(output.read_text("utf-8", errors="replace"))
-    return float(match.group("energy")) if match else None
+    if match is None:
+        return None
+    try:
+        return float(match.group("energy"))
+    except ValueError:  # the pattern also matches runs of signs and dots such as '-.-'
+        return None
 
 
 def _store(path: Path, epochs: list[dict], timezone: str | None, run: str, result: ReadResult) -> None:

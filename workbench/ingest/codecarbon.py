@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 IMPORTER_VERSION = "2"
 REQUIRED = ("timestamp", "duration", "energy_consumed")
+# Maximum interval that one row may spread over hours (366 days); rows with longer ones are rejected.
+MAX_INTERVAL_S = 366 * 86400.0
 
 _V2_0 = ("timestamp,project_name,run_id,duration,emissions,emissions_rate,cpu_power,gpu_power,ram_power,cpu_energy,"
          "gpu_energy,ram_energy,energy_consumed,country_name,country_iso_code,region,cloud_provider,cloud_region,os,"
@@ -75,6 +77,7 @@ def read_emissions_csv(path: str | Path, *, timezone: str | None = None, run: st
                                  hint="Choose the emissions.csv written by CodeCarbon's EmissionsTracker.")
     result = ReadResult(kind="codecarbon", importer="codecarbon-emissions-csv", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone, "run": run})
+    result.notes.extend(table.notes)
     if names and names[0] == "":
         result.notes.append("the first, unnamed column (a pandas index) was ignored")
     _note_layout(names, result)
@@ -156,6 +159,9 @@ def _check_numbers(values: dict[str, str]) -> tuple[str, str] | None:
             return column, "not a number"
         if not np.isfinite(number) or number < 0:
             return column, "must be a non-negative number"
+        if column == "duration" and number > MAX_INTERVAL_S:
+            return column, (f"a tracked interval of {number:.3g} s is longer than a year; CodeCarbon writes one "
+                            "row per run or per measurement interval")
     for column in ("gpu_energy", "pue"):
         text = values.get(column, "")
         if text and not is_missing(text):
@@ -233,7 +239,13 @@ def _spread_over_hours(path: Path, records: list[dict], zone, run: str | None, r
 
 
 def hour_shares(start: float, end: float) -> list[tuple[int, float, float]]:
-    """Split [start, end] into UTC hours: (hour start in s, share of the interval, seconds)."""
+    """Split [start, end] into UTC hours: (hour start in s, share of the interval, seconds).
+
+    Raises ValueError for a non-finite bound or an interval longer than MAX_INTERVAL_S, which
+    callers reject as a row problem before calling.
+    """
+    if not (np.isfinite(start) and np.isfinite(end)) or end - start > MAX_INTERVAL_S:
+        raise ValueError(f"interval [{start}, {end}] is not finite or longer than {MAX_INTERVAL_S} s")
     if end <= start:
         hour = int(np.floor(end / HOUR_S) * HOUR_S)
         return [(hour, 1.0, 0.0)]

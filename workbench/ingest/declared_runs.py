@@ -52,6 +52,7 @@ def read_declared_runs(path: str | Path, *, timezone: str | None = None, progres
     zone = resolve_timezone(timezone)
     result = ReadResult(kind="runs", importer="declared-runs", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone})
+    result.notes.extend(table.notes)
     rows, seen, board_by_default = [], {}, 0
     for number, cells in table.rows:
         if is_blank_row(cells):

@@ -15,6 +15,7 @@ later sample (a new round of GPU indexes) is ``interval_s`` later; dmon's defaul
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from datetime import datetime, timedelta
@@ -42,8 +43,7 @@ def read_dmon(path: str | Path, *, timezone: str | None = None, host: str | None
     """Read a dmon log into hourly GPU energy; see the module notes for ``start`` and ``interval_s``."""
     path = Path(path)
     progress = progress or no_progress("Import")
-    with open(path, "rb") as handle:
-        names = _header(path, [handle.readline().decode("utf-8", errors="replace") for _ in range(20)])
+    names = _header(path, [line for _, line in itertools.islice(_lines(path), 20)])
     result = ReadResult(kind="dmon", importer="nvidia-smi-dmon", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone, "host": host, "start": start, "interval_s": interval_s,
                                  "max_gap_s": max_gap_s})
@@ -74,7 +74,7 @@ def read_dmon(path: str | Path, *, timezone: str | None = None, host: str | None
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            yield number, raw.decode("utf-8", errors="replace")
+            yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8", errors="replace")
 
 
 def _header(path: Path, lines: list[str]) -> list[str]:

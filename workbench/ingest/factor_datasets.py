@@ -25,7 +25,7 @@ from workbench.clock import epoch_to_text
 from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult
 from workbench.ingest.countries import iso2_from_code
-from workbench.ingest.factor_units import year_bounds, year_in_text
+from workbench.ingest.factor_units import PeriodError, year_bounds, year_in_text
 from workbench.ingest.factors import resolution_of
 from workbench.progress import Progress, no_progress
 
@@ -113,10 +113,15 @@ def read_factor_file(path: str | Path, *, progress: Progress | None = None) -> R
 
     path = Path(path)
     progress = progress or no_progress("Import")
-    if path.suffix.lower() == ".json":
-        result = _read_json(path)
-    else:
-        result = factor_tables.read_table_dataset(path)
+    try:
+        if path.suffix.lower() == ".json":
+            result = _read_json(path)
+        else:
+            result = factor_tables.read_table_dataset(path)
+    except PeriodError as exc:
+        # Readers reject such rows where they can; this names the file for the periods they cannot.
+        raise InputRejectedError(path, f"a factor period is not a date: {exc}",
+                                 hint="Check the year and month columns of the dataset.") from None
     progress.update(1.0, f"{path.name}: done", force=True)
     return result
 
@@ -316,6 +321,10 @@ def _add_annual(collector: FactorCollector, number: int, zone: str, year, value,
     if number_value < 0:
         collector.reject(number, "value", f"{number_value:g}", "emission factors cannot be negative")
         return
-    start, end = year_bounds(year_int)
+    try:
+        start, end = year_bounds(year_int)
+    except PeriodError as exc:
+        collector.reject(number, "year", str(year), str(exc))
+        return
     collector.add(number, zone, start, end, number_value, parsed.to_g_per_kwh, unit, source_text, dataset, zone_name)
     collector.datasets[dataset].gas_basis = collector.datasets[dataset].gas_basis or parsed.gas_basis

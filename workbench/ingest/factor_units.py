@@ -44,14 +44,29 @@ def parse_intensity_unit(text: str) -> IntensityUnit | None:
     return IntensityUnit(match.group(0), scale, basis)
 
 
+# Factor periods outside these years are typing errors, not data.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+class PeriodError(ValueError):
+    """A factor period names a year outside MIN_YEAR..MAX_YEAR or a month outside 1..12."""
+
+
+def _check_period(year: int, month: int = 1) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR or not 1 <= month <= 12:
+        raise PeriodError(f"{year}-{month:02d} is not a period between {MIN_YEAR} and {MAX_YEAR}")
+
+
 def year_bounds(year: int) -> tuple[int, int]:
-    """Return [1 January, next 1 January) of ``year`` in Unix seconds UTC."""
+    """Return [1 January, next 1 January) of ``year`` in Unix seconds UTC; raise PeriodError for an implausible year."""
+    _check_period(year)
     start = datetime(year, 1, 1, tzinfo=timezone.utc).timestamp()
     end = datetime(year + 1, 1, 1, tzinfo=timezone.utc).timestamp()
     return int(start), int(end)
 
 
 def month_bounds(year: int, month: int) -> tuple[int, int]:
+    _check_period(year, month)
     start = datetime(year, month, 1, tzinfo=timezone.utc)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
     return int(start.timestamp()), int(end.timestamp())

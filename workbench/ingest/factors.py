@@ -75,6 +75,7 @@ def read_factors(path: str | Path, *, progress: Progress | None = None) -> ReadR
     decimal_comma = table.delimiter == ";"
     result = ReadResult(kind="factors", importer="factor-table", importer_version=IMPORTER_VERSION,
                         options={"intensity_column": intensity})
+    result.notes.extend(table.notes)
     rows = []
     datasets: dict[str, dict] = {}
     for number, cells in table.rows:

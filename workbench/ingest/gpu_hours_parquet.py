@@ -77,8 +77,14 @@ def read_gpu_hours(path: str | Path, *, progress: Progress | None = None) -> Rea
                         options={"format_metadata": _metadata(parquet)})
     frames, offset, seen = [], 1, set()
     for group in range(parquet.num_row_groups):
-        table = parquet.read_row_group(group)
-        frames.append(_rows(path, table, offset, seen, result))
+        try:
+            table = parquet.read_row_group(group)
+            frames.append(_rows(path, table, offset, seen, result))
+        except (pa.ArrowException, OSError) as exc:
+            # A damaged page or a column of another type; pyarrow names what it could not decode.
+            raise InputRejectedError(path, f"row group {group + 1} cannot be read: {exc}",
+                                     row=offset, hint="Write the file again with the GPU-hours SQL, or ask "
+                                                      "its sender for an undamaged copy.") from None
         offset += table.num_rows
         progress.update((group + 1) / parquet.num_row_groups, f"{path.name}: {offset - 1:,} rows")
     energy = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(ENERGY_TABLE_COLUMNS))

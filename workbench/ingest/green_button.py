@@ -131,6 +131,9 @@ def _parse(path: Path):
     except ElementTree.ParseError as exc:
         raise InputRejectedError(path, f"the file is not well-formed XML: {exc}",
                                  hint="Check that the download finished.") from None
+    except LookupError as exc:
+        raise InputRejectedError(path, f"the XML declaration names an encoding Python does not know ({exc})",
+                                 hint="Green Button files are UTF-8; ask the utility for a new export.") from None
 
 
 class _Feed:

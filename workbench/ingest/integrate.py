@@ -6,6 +6,10 @@ reading, is a gap: it is not bridged, and its length is reported per hour. An in
 crosses an hour boundary is split there, with the power interpolated linearly at the boundary,
 so the hourly sums add up exactly to the whole-file integral.
 
+Samples more than ``MAX_SAMPLE_SPAN_S`` (a year) from the median time of their chunk are
+rejected, and no interval longer than that is split into hours: a single mistyped year would
+otherwise make one interval of millions of hours.
+
 When the samples say whether the GPU was idle (utilization at or below a threshold), the energy
 of intervals whose two ends are both idle is also summed as idle energy.
 """
@@ -18,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 HOUR_S = 3600.0
+MAX_SAMPLE_SPAN_S = 366 * 86400.0
+FAR_SAMPLE_REASON = "the time is more than a year away from the other samples of this part of the file; sample not used"
 # Positive sample intervals kept per file to detect the sampling interval (their median).
 INTERVAL_SAMPLE_SIZE = 100_000
 HOURLY_COLUMNS = ["device", "hour", "energy_wh", "idle_energy_wh", "sample_count", "measured_samples",
@@ -64,6 +70,7 @@ class HourlyIntegrator:
         self._partials: list[pd.DataFrame] = []
         self._intervals: list[np.ndarray] = []
         self._interval_count = 0
+        self.far_rows: set[int] = set()
 
     @property
     def interval_s(self) -> float | None:
@@ -74,7 +81,10 @@ class HourlyIntegrator:
 
     def add(self, device: np.ndarray, t: np.ndarray, power_w: np.ndarray, row: np.ndarray,
             idle: np.ndarray | None = None) -> np.ndarray:
-        """Add one chunk of samples; return the rows rejected because time went backwards.
+        """Add one chunk of samples; return the rows rejected because time went backwards or is far away.
+
+        Rows in :attr:`far_rows` were rejected as more than MAX_SAMPLE_SPAN_S from the chunk's
+        median time; the others because time went backwards for their device.
 
         ``idle`` is 1 for an idle sample, 0 for a busy one and -1 where unknown.
         Raises DuplicateInstantError when a device has two samples at one instant.
@@ -84,6 +94,11 @@ class HourlyIntegrator:
         order = np.argsort(device, kind="stable")
         device, t, power_w, row, idle = device[order], t[order], power_w[order], row[order], idle[order]
         backwards_rows: list[np.ndarray] = []
+        far = _far_from_median(t)
+        if far.any():
+            backwards_rows.append(row[far])
+            self.far_rows.update(int(item) for item in row[far])
+            device, t, power_w, row, idle = device[~far], t[~far], power_w[~far], row[~far], idle[~far]
 
         while True:
             prev_t, prev_p, prev_idle, has_prev = self._previous(device, t, power_w, idle)
@@ -169,6 +184,8 @@ class HourlyIntegrator:
             "first_row": (row, np.minimum), "last_row": (row, np.maximum)})
 
         max_gap_s = self.max_gap_s if self.max_gap_s is not None else self.auto_floor_s
+        # An interval longer than MAX_SAMPLE_SPAN_S is neither bridged nor split into hours.
+        has_prev = has_prev & (t - np.where(has_prev, prev_t, t) <= MAX_SAMPLE_SPAN_S)
         t0, t1 = prev_t[has_prev], t[has_prev]
         p0, p1 = prev_p[has_prev], power_w[has_prev]
         bridged = (t1 - t0 <= max_gap_s) & np.isfinite(p0) & np.isfinite(p1)
@@ -210,6 +227,13 @@ def _runs(device: np.ndarray, hour: np.ndarray, columns: dict[str, tuple[np.ndar
     for name, (values, ufunc) in columns.items():
         reduced[name] = ufunc.reduceat(values, starts)
     return pd.DataFrame(reduced)
+
+
+def _far_from_median(t: np.ndarray) -> np.ndarray:
+    """True for samples more than MAX_SAMPLE_SPAN_S from the median time (three samples or more)."""
+    if len(t) < 3:
+        return np.zeros(len(t), dtype=bool)
+    return np.abs(t - np.median(t)) > MAX_SAMPLE_SPAN_S
 
 
 def _shifted_any(mask: np.ndarray, device: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ import pandas as pd
 from workbench.errors import InputRejectedError, RowProblem, UsageError
 from workbench.ingest import intervals
 from workbench.ingest.common import ReadResult, is_missing, resolve_timezone
-from workbench.ingest.integrate import HourlyIntegrator
+from workbench.ingest.integrate import FAR_SAMPLE_REASON, HourlyIntegrator
 from workbench.ingest.mapping import ColumnSpec, Mapping, propose
 from workbench.ingest.registers import RegisterSettings, Replacement, register_intervals
 from workbench.ingest.tables import Cell, cell_text, is_blank_row, open_table
@@ -422,7 +422,9 @@ def _integrate_power(path, name, seconds, power_w, rows, mapping: Mapping, level
         result.rejected.append(RowProblem(path.name, int(row), "(time stamp)", "",
                                           "a second power sample at the same instant; not used"))
     keep = ~duplicate
-    integrator.add(np.zeros(int(keep.sum()), dtype=np.int64), seconds[keep], power_w[keep], rows[keep])
+    for row in integrator.add(np.zeros(int(keep.sum()), dtype=np.int64), seconds[keep], power_w[keep], rows[keep]):
+        reason = FAR_SAMPLE_REASON if int(row) in integrator.far_rows else "time goes backwards; sample not used"
+        result.rejected.append(RowProblem(path.name, int(row), "(time stamp)", "", reason))
     hourly = integrator.finish()
     result.notes.append(f"meter {name}: power samples every {spacing:g} s were integrated; spacings above "
                         f"{max_gap_s:g} s are gaps")

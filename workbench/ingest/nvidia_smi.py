@@ -28,7 +28,7 @@ from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, resolve_timezone, split_header_unit
 from workbench.ingest.fastparse import fast_times, finish_times, parse_numbers
 from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table, mark_unmeasured_devices
-from workbench.ingest.integrate import DuplicateInstantError, HourlyIntegrator
+from workbench.ingest.integrate import FAR_SAMPLE_REASON, DuplicateInstantError, HourlyIntegrator
 from workbench.ingest.lines import iter_line_batches
 from workbench.ingest.timeparse import FoldState, NaiveTimeError
 from workbench.ingest.units import UnitError, power_scale_to_w
@@ -366,8 +366,9 @@ def _integrate(path: Path, state: _ScanState, result: ReadResult, devices, secon
             column=identity, value=value,
             hint="Log a column that identifies each GPU (uuid or index), or split the file per GPU.") from None
     for row in backwards:
-        result.rejected.append(RowProblem(path.name, int(row), "timestamp", "",
-                                          "time goes backwards for this GPU; sample not used"))
+        reason = FAR_SAMPLE_REASON if int(row) in state.integrator.far_rows else \
+            "time goes backwards for this GPU; sample not used"
+        result.rejected.append(RowProblem(path.name, int(row), "timestamp", "", reason))
 
 
 def _finish(path: Path, state: _ScanState, result: ReadResult, host: str | None) -> None:

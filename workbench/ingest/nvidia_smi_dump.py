@@ -116,6 +116,9 @@ def _parse_xml(path: Path, line: int, document: str):
     except ElementTree.ParseError as exc:
         raise InputRejectedError(path, f"not well-formed XML: {exc}", row=line,
                                  hint="Check that the file is complete 'nvidia-smi -q -x' output.") from None
+    except LookupError as exc:
+        raise InputRejectedError(path, f"the XML declaration names an unknown encoding ({exc})", row=line,
+                                 hint="Export the dump again with 'nvidia-smi -q -x'.") from None
 
 
 def _xml_readings(path: Path, root, line: int, host: str | None, observed_at: str | None,

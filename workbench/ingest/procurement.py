@@ -50,6 +50,7 @@ def read_procurement(path: str | Path, *, site: str | None = None, mapping=None,
     position = {name: names.index(name) for name in REQUIRED + OPTIONAL if name in names}
     result = ReadResult(kind="procurement", importer="procurement-table", importer_version=IMPORTER_VERSION,
                         options={"site": site})
+    result.notes.extend(table.notes)
     decimal_comma = table.delimiter == ";"
     assets = []
     for number, cells in table.rows:

@@ -70,7 +70,7 @@ def _read_mixed(path: Path, table: Table, timezone: str | None, progress: Progre
              declared_runs.read_declared_runs(path, timezone=timezone, table=replace(table, rows=iter(declaring)))]
     for part in parts:
         result.rejected.extend(part.rejected)
-        result.notes.extend(part.notes)
+        result.notes.extend(note for note in part.notes if note not in result.notes)
     dropped = {problem.row for problem in result.rejected}
     result.tables["allocations"] = _without(parts[0].tables["allocations"], dropped)
     result.tables["runs"] = _without(parts[1].tables["runs"], dropped)

@@ -54,6 +54,7 @@ def read_runs_table(path: str | Path, *, timezone: str | None = None, progress: 
                                  hint="A runs table needs run, start and end, plus host and gpus or gpu_uuid.")
     result = ReadResult(kind="runs", importer="runs-table", importer_version=IMPORTER_VERSION,
                         options={"timezone": timezone})
+    result.notes.extend(table.notes)
     rows = []
     for number, cells in table.rows:
         if is_blank_row(cells):

@@ -78,7 +78,7 @@ def read_sacct(path: str | Path, *, timezone: str | None = None, run: str | None
 
 
 def _table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    lines = path.read_text("utf-8", errors="replace").splitlines()
+    lines = path.read_text("utf-8-sig", errors="replace").splitlines()
     numbered = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
     if not numbered or "|" not in numbered[0][1]:
         raise InputRejectedError(path, "not sacct --parsable2 output: the first line has no '|' separators",

@@ -18,7 +18,7 @@ from workbench.errors import InputRejectedError, RowProblem
 from workbench.ingest.common import ReadResult, resolve_timezone
 from workbench.ingest.counters import counter_deltas
 from workbench.ingest.gpu_devices import DeviceInfo, DeviceRegistry, energy_table, unmeasured_rows
-from workbench.ingest.integrate import HOUR_S, HourlyIntegrator, auto_max_gap_s
+from workbench.ingest.integrate import FAR_SAMPLE_REASON, HOUR_S, HourlyIntegrator, auto_max_gap_s
 from workbench.ingest.timeparse import NaiveTimeError, parse_utc_seconds
 
 DEFAULT_MAX_GAP_S = 120.0
@@ -81,7 +81,9 @@ def integrate_readings(path, readings: list[Reading], options: ReadingsOptions, 
         if not np.isfinite(power[mine]).any():
             continue
         integrator = HourlyIntegrator(max_gap_s)
-        integrator.add(codes[mine], seconds[mine], power[mine], rows[mine], idle[mine])
+        for row in integrator.add(codes[mine], seconds[mine], power[mine], rows[mine], idle[mine]):
+            reason = FAR_SAMPLE_REASON if int(row) in integrator.far_rows else "time goes backwards; sample not used"
+            result.rejected.append(RowProblem(path.name, int(row), "time", "", reason))
         frames.append(energy_table(integrator.finish(), registry, options.scope, basis="power_integral",
                                    interval_s=interval_s))
 

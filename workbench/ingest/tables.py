@@ -1,7 +1,7 @@
 """Row-by-row reading of CSV and spreadsheet files with exact row numbers.
 
-CSV files are decoded as UTF-8 (a byte-order mark is dropped), or as Windows-1252 when the
-first mebibyte is not valid UTF-8, which is noted. The delimiter is the one of comma, semicolon,
+CSV files are decoded as UTF-8 (a byte-order mark is dropped), as UTF-16 when they start with
+its byte-order mark, or as Windows-1252 when the first mebibyte is not valid UTF-8, which is noted. The delimiter is the one of comma, semicolon,
 tab and bar that splits the first records into the most rows of one common width. XLSX, XLSM
 and ODS files are read with python-calamine, the first sheet unless one is named. Row numbers
 are those a spreadsheet program or text editor shows, starting at 1; a CSV record whose quoted
@@ -15,6 +15,7 @@ the number of header rows and the delimiter explicitly instead.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Iterator
 
 from workbench.errors import InputRejectedError
+from workbench.ingest import archive_guard
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 DELIMITERS = (",", ";", "\t", "|")
@@ -110,6 +112,8 @@ def _read_head(path: Path, encoding: str | None) -> tuple[str, str]:
         head = handle.read(HEAD_BYTES)
     if encoding:
         return head.decode(encoding, errors="replace"), encoding
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head[:len(head) - len(head) % 2].decode("utf-16", errors="replace"), "utf-16"
     try:
         return head.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError as exc:
@@ -117,6 +121,29 @@ def _read_head(path: Path, encoding: str | None) -> tuple[str, str]:
             # The read cut a multi-byte character in half.
             return head[:exc.start].decode("utf-8-sig"), "utf-8-sig"
         return head.decode("cp1252", errors="replace"), "cp1252"
+
+
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+
+
+def first_undecodable(path: Path, encoding: str) -> tuple[int, int]:
+    """Return (line number, byte offset) of the first bytes of ``path`` that ``encoding`` cannot decode.
+
+    Reads blocks of 1 MiB; returns the end of the file when every byte decodes.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line, offset = 1, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                position = max(exc.start - pending, 0)
+                return line + block[:position].count(b"\n"), offset + position
+            line += block.count(b"\n")
+            offset += len(block)
+    return line, offset
 
 
 def _records(handle, delimiter: str, limit: int | None) -> list[tuple[int, list[str]]]:
@@ -196,9 +223,11 @@ def _open_csv(path: Path, layout: Layout) -> Table:
                     index += 1
                     if index > skip_records:
                         yield number, cells
-            except UnicodeDecodeError as exc:
-                raise InputRejectedError(path, f"the file is not {encoding} text (byte {exc.start} cannot be "
-                                               "decoded)", row=previous_line + 1,
+            except UnicodeDecodeError:
+                # The text layer decodes ahead of the CSV reader, so find the byte and its line again.
+                line, offset = first_undecodable(path, encoding)
+                raise InputRejectedError(path, f"the file is not {_ENCODING_NAMES.get(encoding, encoding)} text "
+                                               f"(the bytes at offset {offset:,} cannot be decoded)", row=line,
                                          hint="Save the file as UTF-8 CSV.") from None
             except csv.Error as exc:
                 raise InputRejectedError(path, f"the CSV structure is broken: {exc}", row=previous_line + 1) from None
@@ -227,7 +256,7 @@ def _reject_ambiguous_comma(path: Path, data: list[tuple[int, list[Cell]]], head
         return
     width = len(header_rows[0])
     wider = [(number, cells) for number, cells in data if len(cells) > width and not is_blank_row(cells)]
-    if len(wider) * 2 < len([1 for _, cells in data if not is_blank_row(cells)]):
+    if not wider or len(wider) * 2 < len([1 for _, cells in data if not is_blank_row(cells)]):
         return
     number, cells = wider[0]
     raise InputRejectedError(
@@ -252,6 +281,8 @@ def flatten_header(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
 def _load_sheet(path: Path, sheet: str | None):
     from python_calamine import CalamineWorkbook
 
+    if path.suffix.lower() in archive_guard.ARCHIVE_SUFFIXES:
+        archive_guard.check_archive(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         return workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
@@ -345,11 +376,18 @@ def excel_date_system(path: Path) -> int:
 
     if Path(path).suffix.lower() not in {".xlsx", ".xlsm"}:
         return 1900
+    from defusedxml import DefusedXmlException
+
+    archive_guard.check_archive(path)
     try:
         with zipfile.ZipFile(path) as archive:
             root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+    except (KeyError, OSError, LookupError, zipfile.BadZipFile, ElementTree.ParseError):
         return 1900
+    except DefusedXmlException as exc:
+        raise InputRejectedError(path, f"the workbook part declares XML entities ({type(exc).__name__}), which are "
+                                       "not read from untrusted files",
+                                 hint="Open it in a spreadsheet program and save it again as XLSX.") from None
     for element in root.iter():
         if element.tag.endswith("}workbookPr") or element.tag == "workbookPr":
             flag = element.get("date1904", "0").lower()

@@ -21,13 +21,14 @@ from typing import Iterator
 from workbench import __version__
 from workbench.errors import (DamagedProjectError, ForeignFileError, NewerFormatError,
                               ProjectFileError)
-from workbench.project import audit, migrations
+from workbench.project import audit, migrations, schema_guard
 from workbench.clock import utc_now_text
 
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x43574231  # "CWB1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+DAMAGED_HINT = "Restore it from a backup or ask the sender for a new copy; this file was not changed."
 PROJECT_SUFFIX = ".cwb"
 
 
@@ -94,7 +95,7 @@ def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         _configure(conn)
     except sqlite3.DatabaseError as exc:
-        raise DamagedProjectError(path, f"cannot be opened: {exc}") from exc
+        raise DamagedProjectError(path, f"cannot be opened: {exc}", hint=DAMAGED_HINT) from exc
     return conn
 
 
@@ -239,6 +240,21 @@ def _reject_unknown_steps(path: Path, conn: sqlite3.Connection) -> None:
                                 "from its input files. This file was not changed.")
 
 
+def _check_contents(path: Path, conn: sqlite3.Connection, user_version: int) -> None:
+    """Refuse planted schema objects and oversized text before anything reads or writes the file."""
+    try:
+        _reject_unknown_steps(path, conn)
+        schema_guard.check_schema(path, conn, user_version)
+        schema_guard.check_text_sizes(path, conn)
+    except ProjectFileError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DamagedProjectError(path, f"is damaged: {exc}",
+                                  hint=DAMAGED_HINT) from exc
+
+
 def open_project(path: str | Path, *, read_only: bool = False) -> Project:
     """Open an existing project, migrating an older format forward inside one transaction.
 
@@ -265,14 +281,23 @@ def open_project(path: str | Path, *, read_only: bool = False) -> Project:
     conn = _connect(path, read_only=read_only)
     try:
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
-        if not read_only:
-            conn.execute("PRAGMA journal_mode = WAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DamagedProjectError(path, f"is damaged: {exc}",
-                                  hint="Restore it from a backup or ask the sender for a new copy.") from exc
+                                  hint=DAMAGED_HINT) from exc
 
-    _reject_unknown_steps(path, conn)
+    # Nothing writes to the file, not even the journal mode in its header, before its schema is checked.
+    _check_contents(path, conn, user_version)
+    if not read_only:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise _write_error(path, exc) from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise DamagedProjectError(path, f"is damaged: {exc}",
+                                      hint=DAMAGED_HINT) from exc
     project = Project(path, conn, read_only=read_only)
     if user_version < migrations.CURRENT_VERSION:
         if read_only:

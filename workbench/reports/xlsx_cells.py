@@ -2,8 +2,8 @@
 
 Every sheet has a banner in row 1 (DRAFT when the export is a draft), the column headers with
 units in row 2 (frozen) and data from row 3. Text is always written as a string cell; text that
-starts with ``=``, ``+``, ``-`` or ``@`` also gets the quote prefix, so Excel keeps it as text when
-the cell is edited. Only :func:`formula` writes formulas, and only from text this package builds.
+starts with ``=``, ``+``, ``-`` or ``@`` (after any leading whitespace, or as the full-width sign)
+also gets the quote prefix, so Excel keeps it as text when the cell is edited. Only :func:`formula` writes formulas, and only from text this package builds.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from workbench.reports.disclosure import DRAFT_NOTICE
 HEADER_ROW = 2
 FIRST_DATA_ROW = 3
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Full-width signs get the prefix too, as a precaution.
+# NOTE: whether a spreadsheet program reads them as the ASCII signs was not checked.
+FULLWIDTH_FORMULA_PREFIXES = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Points per line of the default 11-point font, and Excel's largest row height.
 ROW_HEIGHT = 15.0
@@ -186,7 +189,8 @@ def text(sheet: Any, value: Any, font: Font | None = None, fill: PatternFill | N
     content = ILLEGAL_CHARACTERS_RE.sub(lambda match: f"\\x{ord(match.group()):02x}", str(value))
     cell = WriteOnlyCell(sheet, value=content)
     cell.data_type = "s"
-    if content.startswith(FORMULA_PREFIXES):
+    # A sign after leading whitespace gets the prefix too, in case editing the cell drops the whitespace.
+    if content.lstrip(" \t\r\n").startswith(FORMULA_PREFIXES + FULLWIDTH_FORMULA_PREFIXES):
         cell.quotePrefix = True
     if font is not None:
         cell.font = font

@@ -198,7 +198,13 @@ class FootprintModel:
         return self.prepared.compute(assumptions, period, selection)
 
     def hourly(self, assumptions: Assumptions) -> pd.DataFrame:
-        return self.prepared.hourly(assumptions)
+        """Facility energy and operational emissions per run and UTC hour, from series prepared on first use."""
+        from workbench.services.chart_series import HourlySeries
+
+        series = getattr(self, "_hourly_series", None)
+        if series is None:  # two threads building it at once build the same thing
+            series = self._hourly_series = HourlySeries(self.prepared)
+        return series.frame(assumptions)
 
 
 @dataclass(frozen=True)

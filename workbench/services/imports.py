@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from workbench.errors import DuplicateSourceError, InputRejectedError, RowProblem, UsageError
-from workbench.ingest import codecarbon, meter, nvidia_smi, procurement
+from workbench.ingest import codecarbon, meter, nvidia_smi, procurement, text_guard
 from workbench.ingest.common import ReadResult
 from workbench.progress import Progress, no_progress
 from workbench.project import repo
@@ -137,8 +137,15 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
     progress = progress or no_progress(f"Import of {path.name}")
     if not path.is_file() and not path.is_dir():
         raise InputRejectedError(path, "no such file", hint="Check the path.")
+    text = text_guard.check_text_input(path)
+    with text_guard.readable_utf8(path, text) as readable:
+        return _import(project, path, readable, options, progress)
+
+
+def _import(project: Project, path: Path, readable: Path, options: ImportOptions, progress: Progress) -> ImportReport:
+    """Import ``path``, whose text the readers read from ``readable`` (``path`` itself unless it was UTF-16)."""
     if options.kind == "auto":
-        options = replace(options, kind=gpu_imports.resolve_kind(path, options.kind))
+        options = replace(options, kind=gpu_imports.resolve_kind(readable, options.kind))
     folder = gpu_imports.folder_payload(path, options.kind)
     if folder is None and not path.is_file():
         raise InputRejectedError(path, "no such file", hint="Check the path.")
@@ -150,7 +157,7 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
     site = repo.site_by_name(project.conn, options.site) if options.site else None
     if isinstance(options.mapping, str):
         options = replace(options, mapping=mappings.resolve(project, options.mapping, options.kind))
-    result = _read(path, options, site["timezone"] if site else None, progress)
+    result = _read(readable, options, site["timezone"] if site else None, progress)
     import_kinds.check_rows(project, path, result, options)
     _check_usable(path, result, options)
 

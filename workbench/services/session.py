@@ -194,21 +194,31 @@ class Session:
         """Open the project at ``path`` and compute its footprint with the default assumption set.
 
         ``read_only`` opens the file without write access, so every change raises
-        ProjectFileError. On error (a ProjectFileError from opening, for example) the
-        previously open project stays open and unchanged.
+        ProjectFileError. On an error from opening or preparing the model (a ProjectFileError,
+        for example) the previously open project stays open and unchanged. A damaged page found
+        later, while the lists or the first result are read, raises DamagedProjectError and
+        leaves no project open.
         """
         project = projects.open_existing(path, read_only=read_only)
         try:
-            model = _prepare_model(project)
+            with projects.reporting_damage(project.path):
+                model = _prepare_model(project)
         except BaseException:
             project.close()
             raise
         self._close_project()
         self._project = project
         self._model = model
-        self._set("project", ProjectInfo(Path(project.path), project.name, project.format_version, read_only))
-        self._refresh_lists()
-        self._select(assumption_service.DEFAULT_SET)
+        try:
+            # A damaged page can sit in a table that only the lists or the first result read.
+            with projects.reporting_damage(project.path):
+                self._set("project", ProjectInfo(Path(project.path), project.name, project.format_version,
+                                                 read_only))
+                self._refresh_lists()
+                self._select(assumption_service.DEFAULT_SET)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         """Close the open project, if any, and clear every field."""

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from workbench.engine.footprint import NUMERIC_KEYS
+from workbench.ingest import archive_guard
 from workbench.reports import disclosure_json, pdf, signing, xlsx
 from workbench.reports.manifest import check_manifest, figures_close, parse_manifest
 
@@ -73,7 +74,7 @@ def _attachment_problems(manifest: dict, attachments: dict[str, bytes]) -> list[
 def _embedded_workbook_problems(name: str, data: bytes, manifest: dict) -> list[str]:
     """Check that the workbook inside a PDF reports the same state and figures as the PDF."""
     try:
-        inner, runs = read_workbook(data)
+        inner, runs = read_workbook(data, name)
     except Exception as exc:  # noqa: BLE001 (openpyxl and zipfile raise many types on damaged input)
         log.info("embedded workbook cannot be read", exc_info=True)
         return [f"the attached workbook {name} cannot be read: {exc}"]
@@ -87,7 +88,7 @@ def _embedded_workbook_problems(name: str, data: bytes, manifest: dict) -> list[
 def inspect_xlsx(path: Path, data: bytes, trusted: list | None) -> Inspection:
     check = _detached(path, data, trusted, "workbook")
     try:
-        manifest, runs = read_workbook(data)
+        manifest, runs = read_workbook(data, path.name)
     except Exception as exc:  # noqa: BLE001 (openpyxl and zipfile raise many types on damaged input)
         log.info("workbook manifest cannot be read", exc_info=True)
         return check, None, [f"the workbook or its Manifest sheet cannot be read: {exc}"]
@@ -97,8 +98,13 @@ def inspect_xlsx(path: Path, data: bytes, trusted: list | None) -> Inspection:
     return check, manifest, problems
 
 
-def read_workbook(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Return the manifest and the per-run engine figures stored in a workbook's bytes."""
+def read_workbook(data: bytes, name: str = "workbook.xlsx") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Return the manifest and the per-run engine figures stored in a workbook's bytes.
+
+    Raises InputRejectedError for an archive that would inflate beyond archive_guard's limits,
+    before openpyxl parses any part.
+    """
+    archive_guard.check_archive(Path(name), data)
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     try:
         return parse_manifest(xlsx.read_manifest_text(workbook)), xlsx.read_engine_figures(workbook)

@@ -56,6 +56,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("drill_down", "&Drill Down",
                "List the runs, GPU-hours, source files and rows, factors and assumptions behind the selected run "
                "(or behind every run when none is selected)", "Ctrl+D", "zoom-in"),
+    ActionSpec("show_assumption_editor", "Assumption &Editor",
+               "Show the assumption editor: values, sources, distributions and rationales of the selected set",
+               "Ctrl+Shift+E", "document-edit"),
+    ActionSpec("show_charts", "&Charts",
+               "Show the charts: energy over time, scopes, runs, embodied and operational, data quality",
+               "Ctrl+Shift+C", "office-chart-line"),
     ActionSpec("close_tab", "Close &Tab", "Close the current tab (the overview stays)", "Ctrl+W", "tab-close"),
     ActionSpec("refresh", "&Refresh", "Read the open tables and the audit log again from the project file",
                QKeySequence.StandardKey.Refresh, "view-refresh"),

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 # Up to this many hours a curve also draws a marker per hour, so short runs stay visible.
 MARKER_LIMIT = 200
 HOUR_S = 3600.0
+# At most this many curves: beyond it the runs with the least energy are summed per hour into
+# one curve, so a project of 1,000 runs draws 12 curves instead of 1,000 (and stays live).
+MAX_CURVES = 12
+OTHER_RUNS = "other runs"
 
 
 class EnergyChart(QWidget):
@@ -55,16 +59,24 @@ class EnergyChart(QWidget):
         if hourly is None or hourly.empty:
             self.clear()
             return
-        runs = list(dict.fromkeys(hourly["run"]))
-        for name in [name for name in self.curves if name not in runs]:
+        many = hourly["run"].nunique() > MAX_CURVES
+        series = _largest_runs(hourly) if many else _each_run(hourly)
+        for name in [name for name in self.curves if name not in series]:
             self._remove(name)
-        for number, (name, rows) in enumerate(hourly.groupby("run", sort=False)):
-            hours = rows["hour_utc"].to_numpy(np.float64)
-            energy_kwh = rows["facility_energy_kwh"].to_numpy(np.float64)
-            self._draw(str(name), number, hours, energy_kwh)
+        for number, (name, (hours, energy_kwh)) in enumerate(series.items()):
+            self._draw(name, number, hours, energy_kwh)
         first_hour = float(hourly["hour_utc"].min())
         last_hour = float(hourly["hour_utc"].max())
         self.floor.setData([first_hour - HOUR_S / 2, last_hour + HOUR_S / 2], [0.0, 0.0])
+        if not many:
+            self.plot_item.enableAutoRange(y=True)
+            return
+        # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
+        # frame of a drag. Projects with few runs keep the automatic range.
+        from workbench.ui.charts.base import nice_ceiling
+
+        top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values())
+        self.plot_item.setYRange(0.0, nice_ceiling(top), padding=0.02)
 
     def clear(self) -> None:
         for name in list(self.curves):
@@ -82,7 +94,9 @@ class EnergyChart(QWidget):
             curve.setCurveClickable(True, width=8)
             curve.sigClicked.connect(lambda item, event, name=name: self.click_at(name, event.pos().x()))
             self.curves[name] = curve
-        curve.setSymbol("o" if len(hours) <= MARKER_LIMIT else None)
+        short = len(hours) <= MARKER_LIMIT
+        curve.setSymbol("o" if short else None)
+        curve.setPen(pg.mkPen(curve.opts["symbolBrush"], width=2 if short else 1))  # wide pens paint slowly
         curve.setData(hours, energy_kwh)
 
     def click_at(self, run: str, x: float) -> None:
@@ -98,3 +112,19 @@ class EnergyChart(QWidget):
         curve = self.curves.pop(name)
         self.plot_item.removeItem(curve)
         self.legend.removeItem(curve)
+
+
+def _each_run(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return each run's hours and facility kWh, in the order the runs first appear."""
+    return {str(name): (rows["hour_utc"].to_numpy(np.float64), rows["facility_energy_kwh"].to_numpy(np.float64))
+            for name, rows in hourly.groupby("run", sort=False, observed=True)}
+
+
+def _largest_runs(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return the hours and kWh of the :data:`MAX_CURVES` - 1 runs with most energy, and of the others summed."""
+    from workbench.services.chart_data import OTHER_SERIES, energy_stacked
+
+    table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES)
+    hours = table.index.to_numpy(np.float64)
+    return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, table[name].to_numpy(np.float64))
+            for name in table.columns}

@@ -34,7 +34,7 @@ from workbench.services.commands import AssumptionChange, same_value
 from workbench.services.drilldown import DrillTarget
 from workbench.services.session import RecomputeResponse, Session
 from workbench.ui.actions import build_actions
-from workbench.ui.chart import EnergyChart
+from workbench.ui.chart import OTHER_RUNS, EnergyChart
 from workbench.ui.errors import show_error
 from workbench.ui.explorer_view import ExplorerTree
 from workbench.ui.frame_model import Column, DataFrameModel
@@ -120,6 +120,8 @@ class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
             "clear_recent": self.clear_recent, "close_project": self.close_project,
             "preferences": self.edit_preferences, "show_overview": lambda: self.tabs.setCurrentWidget(self.overview),
             "show_explorer": lambda: self.show_view("explorer"), "audit_trail": self.show_audit_trail,
+            "show_assumption_editor": lambda: self.show_view("assumption_editor"),
+            "show_charts": lambda: self.show_view("charts"),
             "drill_down": self.drill_selected, "close_tab": self.close_tab, "refresh": self.refresh_tables,
             "quit": self.close}
 
@@ -178,18 +180,22 @@ class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
         panel.zone_committed.connect(lambda value: self.commit_assumption("factor_zone", value))
         self.recomputer.failed.connect(self._recompute_failed)
         self.totals_panel.drill_requested.connect(lambda key: self.drill_down(DrillTarget(figure=key)))
-        self.chart.point_clicked.connect(
-            lambda run, hour: self.drill_down(DrillTarget(runs=(run,), hour_utc=hour, figure="facility_energy_kwh")))
+        self.chart.point_clicked.connect(self._drill_chart_point)
         self.runs_view.doubleClicked.connect(
             lambda index: self.drill_down(DrillTarget(runs=(str(self.runs_model.raw_value(index.row(), 0)),),
                                                       figure="total_co2e_kg")))
         self.explorer_tree.open_requested.connect(self.open_table)
+
+    def _drill_chart_point(self, run: str, hour_utc: int) -> None:
+        runs = None if run == OTHER_RUNS else (run,)  # the summed curve of the smaller runs
+        self.drill_down(DrillTarget(runs=runs, hour_utc=hour_utc, figure="facility_energy_kwh"))
 
     def _add_views(self) -> None:
         """Place the views; other parts of the GUI add theirs here with :meth:`add_view`."""
         self.add_view("explorer", self.explorer_tree, self.action_map["show_explorer"], area="left",
                       title="Project")
         # -- views of other parts of the GUI go below this line --
+        self._add_assumption_and_chart_views()
 
     def _build_menus(self) -> None:
         file_menu = self._menu("&File", "Open projects, import data and export reports")
@@ -529,6 +535,26 @@ class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
         self.session.close()
         self._release_lock()
         super().closeEvent(event)
+
+    # -- the assumption editor and the charts, as two tabbed docks on the right ------------------
+
+    def _add_assumption_and_chart_views(self) -> None:
+        from workbench.ui.assumption_editor import AssumptionEditorView
+        from workbench.ui.charts.view import ChartsView
+
+        # The editor's commands go through the undo history; errors reach the editor, which shows them.
+        self.assumption_editor = AssumptionEditorView(self.session, self.recomputer,
+                                                      push=self.undo_history.push_raising,
+                                                      ask_rationale=self.ask_rationale)
+        self.charts_view = ChartsView(self.session)
+        editor = self.add_view("assumption_editor", self.assumption_editor,
+                               self.action_map["show_assumption_editor"], area="right", title="Assumption editor")
+        charts = self.add_view("charts", self.charts_view, self.action_map["show_charts"], area="right",
+                               title="Charts")
+        editor.setObjectName("assumption_editor_dock")
+        charts.setObjectName("charts_dock")
+        self.tabifyDockWidget(editor, charts)
+        editor.raise_()
 
 
 def _dropped_project(mime: QMimeData) -> str | None:

@@ -18,6 +18,10 @@ MERGE_DELAY_MS = 30  # moves closer together than this become one request
 class Recomputer(QObject):
     """Collects preview changes, requests a recompute from the session and applies the response.
 
+    It throttles rather than debounces. The first move of a drag starts the merge timer, and
+    later moves only add to the pending changes. While a recompute runs, nothing new is
+    submitted. When it ends, the changes that piled up meanwhile go at once as one request, so a
+    steady drag gets one update per recompute-and-draw cycle instead of none until the mouse rests.
     One pool thread computes, so responses arrive in request order; the session still drops
     any response that a newer request made stale.
     """
@@ -40,7 +44,8 @@ class Recomputer(QObject):
     def preview(self, **changes: Any) -> None:
         """Preview the committed assumptions with ``changes``; later calls add to the same preview."""
         self._pending.update(changes)
-        self._timer.start()
+        if not self._jobs and not self._timer.isActive():
+            self._timer.start()
 
     def cancel(self) -> None:
         """Forget changes not yet submitted; responses in flight are dropped as stale by the session."""
@@ -67,6 +72,8 @@ class Recomputer(QObject):
         return not self.busy()
 
     def _submit(self) -> None:
+        if not self._pending:
+            return
         if self._session.model is None:
             self._pending.clear()
             return
@@ -86,3 +93,5 @@ class Recomputer(QObject):
     def _forget(self, handle: JobHandle) -> None:
         self._jobs.discard(handle)
         handle.deleteLater()
+        if self._pending and not self._jobs and not self._timer.isActive():
+            self._submit()  # moves made while it computed: merged already, so no extra delay

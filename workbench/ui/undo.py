@@ -83,6 +83,15 @@ class UndoHistory(QObject):
         log.info("done: %s", command.label)
         return True
 
+    def push_raising(self, command: Any) -> None:
+        """Run ``command.do()`` and record it; an exception propagates to the caller, unrecorded.
+
+        For views that show their own errors, such as the assumption editor.
+        """
+        command.do()
+        self.stack.push(_Mirrored(command, self))
+        log.info("done: %s", command.label)
+
     def undo(self) -> None:
         self.stack.undo()
 

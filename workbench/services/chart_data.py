@@ -1,0 +1,194 @@
+"""The data behind each chart, shaped as DataFrames; the chart widgets, CSV exports and tests read these.
+
+Inputs are the recompute response's frames, the engine's totals and the project's quality
+counts. The ``hourly`` frame has the columns run, hour_utc, facility_energy_kwh, co2e_g_per_kwh
+and operational_co2e_kg. The ``runs`` frame has one row per run with its site and emissions.
+Values stay in the engine's base units (kWh, kgCO2e, gCO2e/kWh) until :func:`in_unit` converts
+a frame for display.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+ENERGY_UNITS = {"kWh": 1.0, "MWh": 1e-3, "GWh": 1e-6}
+EMISSION_UNITS = {"kgCO2e": 1.0, "tCO2e": 1e-3}
+OTHER_SERIES = "other"
+HOUR_S = 3600
+MAX_GRID_HOURS = 200_000  # about 23 years of hours
+NO_RUN = "(meters without a run)"
+QUALITY_COLUMNS = ("measured_h", "gap_filled_h", "estimated_h", "defaulted_h")
+
+# (inventory total key, scope, category, basis) in display order. Scope 2 appears twice, once
+# per basis; the two are alternatives and never added together.
+SCOPE_ROWS = (
+    ("scope1_combustion_co2e_kg", "Scope 1", "stationary combustion", "direct"),
+    ("scope1_fugitive_co2e_kg", "Scope 1", "fugitive (refrigerants)", "direct"),
+    ("scope2_location_co2e_kg", "Scope 2", "purchased electricity", "location-based"),
+    ("scope2_market_co2e_kg", "Scope 2", "purchased electricity", "market-based"),
+    ("scope3_category_1_co2e_kg", "Scope 3", "1 purchased goods and services", "indirect"),
+    ("scope3_category_2_co2e_kg", "Scope 3", "2 capital goods", "indirect"),
+    ("scope3_category_3_co2e_kg", "Scope 3", "3 fuel- and energy-related activities", "indirect"),
+)
+
+
+def in_unit(frame: pd.DataFrame, columns: Iterable[str], unit: str, units: Mapping[str, float]) -> pd.DataFrame:
+    """Return a copy of ``frame`` with ``columns`` converted from the base unit to ``unit``."""
+    if unit not in units:
+        raise UsageError(f"unknown unit '{unit}'", hint=f"Use one of: {', '.join(units)}.")
+    scaled = frame.copy()
+    for column in columns:
+        scaled[column] = scaled[column] * units[unit]
+    return scaled
+
+
+def energy_stacked(hourly: pd.DataFrame, runs: pd.DataFrame, *, stack_by: str = "run", max_series: int = 12,
+                   hidden: Iterable[str] = ()) -> pd.DataFrame:
+    """Return facility energy per UTC hour in kWh, one column per run or site, in stacking order.
+
+    The index is hour_utc (Unix seconds, every hour from the first to the last); hours without
+    energy are 0.
+    Columns are ordered by total energy, largest first; beyond ``max_series`` the smallest series
+    are summed into one column named :data:`OTHER_SERIES`. ``hidden`` series are left out.
+    """
+    if stack_by not in ("run", "site"):
+        raise UsageError(f"cannot stack energy by '{stack_by}'", hint="Stack by run or by site.")
+    if hourly is None or hourly.empty:
+        return pd.DataFrame(index=pd.Index(np.zeros(0, np.int64), name="hour_utc"))
+    codes, names = _series_codes(hourly, runs, stack_by)
+    energy = hourly["facility_energy_kwh"].to_numpy(float)
+    totals = np.bincount(codes, weights=energy, minlength=len(names))
+    order = np.argsort(-totals, kind="stable")  # equal totals keep the order of first appearance
+    labels = [str(names[i]) for i in order]
+    if len(order) > max_series:  # the smallest series share one column
+        labels = labels[:max_series - 1] + [OTHER_SERIES]
+    position = np.empty(len(names), dtype=np.int64)
+    position[order] = np.minimum(np.arange(len(order)), len(labels) - 1)
+    hours, hour_pos = _hour_positions(hourly["hour_utc"].to_numpy(np.int64))
+    cells = np.bincount(position[codes] * len(hours) + hour_pos, weights=energy, minlength=len(labels) * len(hours))
+    table = pd.DataFrame(cells.reshape(len(labels), len(hours)).T, index=pd.Index(hours, name="hour_utc"),
+                         columns=labels)
+    return table.drop(columns=[name for name in hidden if name in table.columns])
+
+
+def _hour_positions(hour_utc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return every hour from the first to the last of ``hour_utc`` and each row's position among them.
+
+    Hours without energy get a row of zeros, so a chart does not draw a slope across a gap.
+    Hour starts off the full hour (or a span over :data:`MAX_GRID_HOURS`) keep only the hours seen.
+    """
+    first, last = int(hour_utc.min()), int(hour_utc.max())
+    if (last - first) // HOUR_S < MAX_GRID_HOURS and not np.any((hour_utc - first) % HOUR_S):
+        return np.arange(first, last + 1, HOUR_S, dtype=np.int64), (hour_utc - first) // HOUR_S
+    codes, distinct = pd.factorize(hour_utc, sort=True)
+    return np.asarray(distinct, dtype=np.int64), codes
+
+
+def _series_codes(hourly: pd.DataFrame, runs: pd.DataFrame, stack_by: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's series number and the series names (runs, or the runs' sites)."""
+    run_codes, run_names = pd.factorize(hourly["run"])
+    if stack_by == "run":
+        return run_codes.astype(np.int64), np.asarray(run_names, dtype=object)
+    sites = dict(zip(runs["run"], runs["site"].fillna("(no site)")))
+    site_of_run = np.array([sites.get(name, "(no site)") or "(no site)" for name in run_names], dtype=object)
+    site_codes, site_names = pd.factorize(site_of_run)
+    return site_codes[run_codes].astype(np.int64), np.asarray(site_names, dtype=object)
+
+
+def hourly_intensity(hourly: pd.DataFrame) -> pd.DataFrame:
+    """Return the energy-weighted emission factor per UTC hour: hour_utc, co2e_g_per_kwh.
+
+    It is operational emissions over facility energy of all runs in that hour, so hours without
+    a matched factor (NaN) or without energy are left out.
+    """
+    if hourly is None or not hourly["co2e_g_per_kwh"].notna().any():
+        return pd.DataFrame({"hour_utc": pd.Series(dtype="int64"), "co2e_g_per_kwh": pd.Series(dtype=float)})
+    matched = hourly["co2e_g_per_kwh"].notna().to_numpy()
+    hours, position = _hour_positions(hourly["hour_utc"].to_numpy(np.int64)[matched])
+    co2e_kg = np.bincount(position, weights=hourly["operational_co2e_kg"].to_numpy(float)[matched],
+                          minlength=len(hours))
+    energy_kwh = np.bincount(position, weights=hourly["facility_energy_kwh"].to_numpy(float)[matched],
+                             minlength=len(hours))
+    used = energy_kwh > 0
+    return pd.DataFrame({"hour_utc": hours[used], "co2e_g_per_kwh": 1000.0 * co2e_kg[used] / energy_kwh[used]})
+
+
+def per_run_emissions(runs: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
+    """Return run, operational_co2e_kg, embodied_co2e_kg and total_co2e_kg, largest total first.
+
+    ``limit`` keeps the largest runs only (a bar chart of 1,000 runs is unreadable).
+    """
+    columns = ["run", "operational_co2e_kg", "embodied_co2e_kg", "total_co2e_kg"]
+    if runs is None or runs.empty:
+        return pd.DataFrame(columns=columns)
+    frame = runs[columns].sort_values(["total_co2e_kg", "run"], ascending=[False, True], kind="stable")
+    return (frame.head(limit) if limit else frame).reset_index(drop=True)
+
+
+def embodied_vs_operational(totals: Mapping[str, float] | None) -> pd.DataFrame:
+    """Return component and co2e_kg rows for operational and embodied emissions, with their shares."""
+    if not totals:
+        return pd.DataFrame(columns=["component", "co2e_kg", "share"])
+    values = [float(totals["operational_co2e_kg"]), float(totals["embodied_co2e_kg"])]
+    total = sum(values)
+    shares = [value / total if total else 0.0 for value in values]
+    return pd.DataFrame({"component": ["operational", "embodied"], "co2e_kg": values, "share": shares})
+
+
+def emissions_by_scope(totals: Mapping[str, float] | None) -> pd.DataFrame:
+    """Return scope, category, basis and co2e_kg from an inventory result's totals.
+
+    Scope 2 has a location-based and a market-based row; a chart shows them side by side.
+    """
+    if not totals:
+        return pd.DataFrame(columns=["scope", "category", "basis", "co2e_kg"])
+    rows = [{"scope": scope, "category": category, "basis": basis, "co2e_kg": float(totals.get(key, 0.0))}
+            for key, scope, category, basis in SCOPE_ROWS]
+    return pd.DataFrame(rows)
+
+
+def coverage(counts: pd.DataFrame, *, by: str = "run") -> pd.DataFrame:
+    """Return, per run or site, hours by quality and the share of each (rows of ``energy_quality_counts``).
+
+    Columns: group, measured_h, gap_filled_h, estimated_h, defaulted_h, total_h, measured_share,
+    gap_filled_share, estimated_share, defaulted_share. Meter rows without a run count towards
+    their site, and by run under :data:`NO_RUN`.
+    """
+    if by not in ("run", "site"):
+        raise UsageError(f"cannot group coverage by '{by}'", hint="Group by run or by site.")
+    columns = ["group", *QUALITY_COLUMNS, "total_h"] + [name.replace("_h", "_share") for name in QUALITY_COLUMNS]
+    if counts is None or counts.empty:
+        return pd.DataFrame(columns=columns)
+    groups = counts[by].fillna(NO_RUN if by == "run" else "(no site)").astype(str)
+    table = counts[list(QUALITY_COLUMNS)].astype(float).groupby(groups.to_numpy()).sum()
+    table["total_h"] = table[list(QUALITY_COLUMNS)].sum(axis=1)
+    for name in QUALITY_COLUMNS:
+        table[name.replace("_h", "_share")] = np.where(table["total_h"] > 0, table[name] / table["total_h"], 0.0)
+    return table.rename_axis("group").reset_index()[columns]
+
+
+def rejected_rows(sources: pd.DataFrame) -> pd.DataFrame:
+    """Return source, kind, rows_accepted and rows_rejected of each imported file with rejected rows first."""
+    columns = ["source", "kind", "rows_read", "rows_accepted", "rows_rejected"]
+    if sources is None or sources.empty:
+        return pd.DataFrame(columns=columns)
+    frame = sources[columns].sort_values(["rows_rejected", "source"], ascending=[False, True], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def load_quality(project) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read the project's energy quality counts and the row counts of each imported file.
+
+    See :mod:`workbench.project.quality_repo` for the columns.
+    """
+    from workbench.project import quality_repo
+
+    return quality_repo.energy_quality_counts(project.conn), quality_repo.rejected_by_source(project.conn)
