@@ -127,3 +127,32 @@ def test_failed_undo_reports_and_clears(qtbot):
 
     assert errors == ["Undoing 'fragile'"]
     qtbot.waitUntil(lambda: history.stack.count() == 0, timeout=2000)
+
+
+def test_assumption_editor_edits_are_undoable(window, known):
+    window.open_project(known)
+    editor = window.assumption_editor.editor
+    editor.select("pue")
+
+    editor.change(1.35, rationale="Editor change")
+
+    assert window.session.committed.pue == 1.35
+    assert window.undo_history.undo_label() != ""
+    window.undo_action.trigger()
+    assert window.session.committed.pue == 1.5
+    log, chain = entries(known)
+    assert log[-1]["details"]["rationale"].startswith("Undo")
+    assert chain.ok is True
+
+
+def test_assumption_editor_error_stays_out_of_history(window, known):
+    from workbench.errors import AssumptionError
+
+    window.open_project(known)
+    editor = window.assumption_editor.editor
+    editor.select("pue")
+
+    with pytest.raises(AssumptionError):
+        editor.change(1.35, rationale="")
+
+    assert window.undo_action.isEnabled() is False

@@ -12,7 +12,9 @@ Adding a view (for other parts of the GUI): build the widget, declare its action
 ``add_view(name, widget, action=None, area="tab")`` places the widget in a tab, or with
 ``area="left" | "right" | "bottom"`` in a dock, and puts ``action`` in the View menu, where it
 shows the view again (see :meth:`workbench.ui.window_views.ViewsMixin.add_view`). Edits go
-through ``self.undo_history.push(command)`` with a command of ``workbench.services.commands``.
+through ``self.undo_history.push(command)``, which shows a failure in a dialog, or
+``push_raising(command)`` for views that show their own errors. A command is any object with
+``label``, ``do()`` and ``undo()`` (see ``workbench.services.commands``).
 """
 
 from __future__ import annotations
