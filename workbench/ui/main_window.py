@@ -20,13 +20,12 @@ through ``self.undo_history.push(command)``, which shows a failure in a dialog, 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHeaderView, QLabel,
-                               QMainWindow, QMenu, QMessageBox, QSplitter, QTableView, QTabWidget, QVBoxLayout,
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel,
+                               QMainWindow, QMenu, QSplitter, QTableView, QTabWidget, QVBoxLayout,
                                QWidget)
 
 from workbench.errors import ProjectLockedError
@@ -48,12 +47,12 @@ from workbench.ui.recent import RecentFiles
 from workbench.ui.recompute import Recomputer
 from workbench.ui.undo import UndoHistory
 from workbench.ui.window_io import ImportExportMixin
+from workbench.ui.window_projects import ProjectFilesMixin
 from workbench.ui.window_views import ViewsMixin
 from workbench.ui.workers import JobHandle
 
 log = logging.getLogger(__name__)
 
-PROJECT_FILTER = "Carbon Workbench projects (*.cwb)"
 RUN_TABLE_COLUMNS = (
     Column("run", "Run"), Column("kind", "Kind"), Column("site", "Site"), Column("zone", "Zone"),
     Column("gpu_count", "GPUs", kind="integer"),
@@ -70,7 +69,7 @@ TOOLBAR_KEYS = ("open", "import", None, "undo", "redo", None, "drill_down", "aud
 LockedProvider = Callable[[ProjectLockedError], "str | None"]
 
 
-class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
+class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
     """Carbon Workbench's main window.
 
     ``ask_rationale(label, old, new)`` returns the reason for an assumption change or None to
@@ -344,123 +343,6 @@ class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
         if self.audit_view is not None and self.tabs.indexOf(self.audit_view) >= 0:
             self._refresh_audit_view()
 
-    # -- opening projects --------------------------------------------------------------------
-
-    def open_project(self, path: str | Path, *, read_only: bool = False) -> bool:
-        """Open the project at ``path``; on failure show the error and keep the current project.
-
-        The project's lock file is taken first. When another workbench holds it,
-        ``ask_locked`` decides between opening read-only and not opening at all.
-        """
-        self.recomputer.cancel()
-        lock, read_only = self._take_lock(Path(path), read_only)
-        if lock is False:
-            self.statusBar().showMessage(f"{path} was not opened; another Carbon Workbench has it open.", 8000)
-            return False
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            opened = self._attempt("Opening the project", lambda: self.session.open(path, read_only=read_only))
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        if not opened:
-            if lock is not None and lock is not self.lock:
-                lock.release()
-            return False
-        if self.lock is not None and self.lock is not lock:
-            self.lock.release()
-        self.lock = lock
-        self.undo_history.clear()  # commands refer to the project that was open
-        self.recent.add(path)
-        self._fill_recent_menu()
-        self.statusBar().showMessage(f"Opened {path}" + (" read-only" if read_only else ""), 5000)
-        return True
-
-    def _take_lock(self, path: Path, read_only: bool) -> tuple[Any, bool]:
-        """Return (lock or None, read_only), or (False, read_only) when the user cancels."""
-        if read_only:
-            return None, True
-        if self.lock is not None and self.lock.project_path.resolve() == path.resolve():
-            return self.lock, False  # reopening the project this window holds
-        try:
-            return project_lock.acquire(path), False
-        except ProjectLockedError as error:
-            log.info("project %s is locked: %s", path, error.holder)
-            if self.ask_locked(error) == "read_only":
-                return None, True
-            return False, read_only
-        except OSError as error:  # a read-only folder, for example: open without a lock
-            log.warning("could not write the lock file of %s: %s", path, error)
-            return None, read_only
-
-    def _ask_locked_dialog(self, error: ProjectLockedError) -> str | None:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Carbon Workbench", "This project is open in another window.",
-                          QMessageBox.StandardButton.Cancel, self)
-        box.setInformativeText(f"{error.holder}. Two people editing one project would not see each other's "
-                               "changes. Open it read-only to look without changing it.")
-        read_only = box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)
-        box.exec()
-        return "read_only" if box.clickedButton() is read_only else None
-
-    def close_project(self) -> None:
-        """Close the open project and release its lock."""
-        self.recomputer.cancel()
-        self.undo_history.clear()
-        self.session.close()
-        self._release_lock()
-
-    def _release_lock(self) -> None:
-        if self.lock is not None:
-            self.lock.release()
-            self.lock = None
-
-    def choose_project(self) -> None:
-        start = str(Path(self.recent.paths()[0]).parent) if self.recent.paths() else ""
-        path, _filter = QFileDialog.getOpenFileName(self, "Open Project", start, PROJECT_FILTER)
-        if path:
-            self.open_project(path)
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        paths = self.recent.paths()
-        for number, path in enumerate(paths, start=1):
-            action = QAction(f"&{number} {Path(path).name}", self.recent_menu)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.setData(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_recent(p))
-            self.recent_menu.addAction(action)
-        if paths:
-            self.recent_menu.addSeparator()
-        self.recent_menu.addAction(self.action_map["clear_recent"])
-        self.action_map["clear_recent"].setEnabled(bool(paths))
-        self.recent_menu.setEnabled(True)
-
-    def open_recent(self, path: str) -> None:
-        if not Path(path).exists():
-            self.recent.remove(path)
-            self._fill_recent_menu()
-        self.open_project(path)
-
-    def clear_recent(self) -> None:
-        self.recent.clear()
-        self._fill_recent_menu()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None:
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None:
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_project(event.mimeData())
-        if path is None:
-            return
-        event.acceptProposedAction()
-        # Opened after the drop finishes, so an error dialog does not run inside the drag.
-        QTimer.singleShot(0, lambda: self.open_project(path))
-
     # -- assumptions -------------------------------------------------------------------------
 
     def select_set(self, name: str) -> None:
@@ -558,12 +440,3 @@ class MainWindow(ImportExportMixin, ViewsMixin, QMainWindow):
         self.tabifyDockWidget(editor, charts)
         editor.raise_()
 
-
-def _dropped_project(mime: QMimeData) -> str | None:
-    """Return the first local ``.cwb`` file among the dropped URLs, or None."""
-    if not mime.hasUrls():
-        return None
-    for url in mime.urls():
-        if url.isLocalFile() and url.toLocalFile().lower().endswith(".cwb"):
-            return url.toLocalFile()
-    return None
