@@ -60,7 +60,13 @@ def test_locked_project_opens_read_only(make_window, gpu_project):
     assert "(read-only)" in window.windowTitle()
     assert window.assumption_panel.pue_spin.isEnabled() is False
     assert window.action_map["import"].isEnabled() is False
-    assert window.action_map["export_xlsx"].isEnabled() is True
+    # An export is recorded in the audit log, which a read-only project cannot take.
+    assert window.action_map["export_xlsx"].isEnabled() is False
+    assert window.action_map["reports"].isEnabled() is True
+    assert window.reports_view.export_button.isEnabled() is False
+    assert not any(button.isEnabled() for button in window.reports_view.sign_buttons.values())
+    assert window.assumption_editor.store_button.isEnabled() is False
+    assert window.assumption_editor.value_spin.isEnabled() is False
     assert project_lock.read_holder(gpu_project).token == other.holder.token
     other.release()
 

@@ -107,7 +107,8 @@ def file_sha256(path: Path, progress: Progress | None = None) -> tuple[str, int]
     return digest.hexdigest(), size
 
 
-def _read(path: Path, options: ImportOptions, site_timezone: str | None, progress: Progress) -> ReadResult:
+def read_file(path: Path, options: ImportOptions, site_timezone: str | None, progress: Progress) -> ReadResult:
+    """Run the reader of ``options.kind`` on ``path``; touches no project (the import wizard previews with it)."""
     timezone = options.timezone or site_timezone
     if options.kind in gpu_imports.KINDS:
         return gpu_imports.read(path, options, timezone, progress)
@@ -130,9 +131,41 @@ def _read(path: Path, options: ImportOptions, site_timezone: str | None, progres
     raise UsageError(f"unknown import kind '{options.kind}'", hint=f"Use one of: {', '.join(KINDS)}.")
 
 
+@dataclass
+class PreparedImport:
+    """A file read and checked but not stored: what :func:`store_prepared` writes in one transaction.
+
+    Preparing reads the project (duplicate check, sites, mapping templates, the hardware library)
+    and never writes to it, so a prepared import can be shown, with its rejected rows, and then
+    discarded or stored.
+    """
+
+    path: Path
+    options: ImportOptions
+    sha256: str
+    size_bytes: int
+    result: ReadResult
+    evidence_zlib: bytes | None
+
+    @property
+    def rejected(self) -> list[RowProblem]:
+        return self.result.rejected
+
+
 def import_file(project: Project, path: str | Path, options: ImportOptions,
                 progress: Progress | None = None) -> ImportReport:
     """Import one file into ``project``; raise InputRejectedError and change nothing if it cannot be used."""
+    progress = progress or no_progress(f"Import of {Path(path).name}")
+    return store_prepared(project, prepare_import(project, path, options, progress), progress)
+
+
+def prepare_import(project: Project, path: str | Path, options: ImportOptions,
+                   progress: Progress | None = None) -> PreparedImport:
+    """Read and check one file without writing to ``project``.
+
+    Raises InputRejectedError when the file cannot be used (no usable row, a rejected row under
+    ``strict``), DuplicateSourceError for content imported before, OperationCancelled on cancel.
+    """
     path = Path(path)
     progress = progress or no_progress(f"Import of {path.name}")
     if not path.is_file() and not path.is_dir():
@@ -142,8 +175,8 @@ def import_file(project: Project, path: str | Path, options: ImportOptions,
         return _import(project, path, readable, options, progress)
 
 
-def _import(project: Project, path: Path, readable: Path, options: ImportOptions, progress: Progress) -> ImportReport:
-    """Import ``path``, whose text the readers read from ``readable`` (``path`` itself unless it was UTF-16)."""
+def _import(project: Project, path: Path, readable: Path, options: ImportOptions, progress: Progress) -> PreparedImport:
+    """Read and check ``path``, whose text the readers read from ``readable`` (``path`` itself unless it was UTF-16)."""
     if options.kind == "auto":
         options = replace(options, kind=gpu_imports.resolve_kind(readable, options.kind))
     folder = gpu_imports.folder_payload(path, options.kind)
@@ -157,7 +190,7 @@ def _import(project: Project, path: Path, readable: Path, options: ImportOptions
     site = repo.site_by_name(project.conn, options.site) if options.site else None
     if isinstance(options.mapping, str):
         options = replace(options, mapping=mappings.resolve(project, options.mapping, options.kind))
-    result = _read(readable, options, site["timezone"] if site else None, progress)
+    result = read_file(readable, options, site["timezone"] if site else None, progress)
     import_kinds.check_rows(project, path, result, options)
     _check_usable(path, result, options)
 
@@ -167,16 +200,28 @@ def _import(project: Project, path: Path, readable: Path, options: ImportOptions
     elif options.store_evidence:
         result.notes.append(f"the file is larger than {EVIDENCE_LIMIT_BYTES >> 20} MiB, so only its hash is kept "
                             "as evidence, not its bytes")
+    return PreparedImport(path, options, sha256, size, result, evidence)
 
+
+def store_prepared(project: Project, prepared: PreparedImport, progress: Progress | None = None) -> ImportReport:
+    """Store a prepared import (source record, rows, rejected rows, audit entry) in one transaction.
+
+    Raises DuplicateSourceError when the same content was stored since it was prepared.
+    """
+    path, options, result, sha256 = prepared.path, prepared.options, prepared.result, prepared.sha256
+    progress = progress or no_progress(f"Import of {path.name}")
     progress.update(0.95, f"{path.name}: storing")
     with project.transaction():
         progress.check()
+        earlier = repo.find_source_by_sha(project.conn, sha256)
+        if earlier and not options.allow_duplicate:
+            raise DuplicateSourceError(path, sha256, earlier[1], earlier[0])
         source_id = repo.insert_source(project.conn, repo.SourceRecord(
             kind=options.kind, original_name=path.name, original_path=str(path.resolve()), sha256=sha256,
-            size_bytes=size, importer=result.importer, importer_version=result.importer_version,
+            size_bytes=prepared.size_bytes, importer=result.importer, importer_version=result.importer_version,
             options={**result.options, **_stated_options(options)}, rows_read=result.rows_read,
             rows_accepted=result.rows_accepted, rows_rejected=result.rows_rejected, start_utc=result.start_utc,
-            end_utc=result.end_utc, notes=result.notes, actor=project.actor, evidence_zlib=evidence))
+            end_utc=result.end_utc, notes=result.notes, actor=project.actor, evidence_zlib=prepared.evidence_zlib))
         repo.insert_rejected(project.conn, source_id, result.rejected)
         totals = _store_rows(project, source_id, path, result, options)
         progress.check()

@@ -246,6 +246,34 @@ class Session:
         self._refresh_lists()
         self._select(self.set_name)
 
+    def prepare_model_job(self) -> Callable[[Any], "FootprintModel"]:
+        """Return a job that prepares the model from the project file on its own connection (any thread).
+
+        Pass its result to :meth:`adopt_model` on the thread that owns this session; together they
+        do what :meth:`reload` does, without preparing the model on that thread.
+        """
+        project = self._require_project()
+
+        def job(_progress: Any) -> "FootprintModel":
+            with project.connect() as worker_project:
+                return _prepare_model(worker_project)
+
+        return job
+
+    def adopt_model(self, model: "FootprintModel") -> RecomputeRequest:
+        """Use ``model``, prepared by :meth:`prepare_model_job`, and return the request to compute.
+
+        The assumption set stays selected and its committed values are shown. The caller computes
+        the request (off the UI thread) and passes the response to :meth:`apply`.
+        """
+        project = self._require_project()
+        self._model = model
+        self._refresh_lists()
+        committed = assumption_service.snapshot(project, self.set_name)
+        self._set("committed", committed)
+        self._set("assumptions", committed)
+        return self.request(committed)
+
     def _refresh_lists(self) -> None:
         project = self._require_project()
         self._set("sets", assumption_service.list_sets(project))

@@ -38,6 +38,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("export_pdf", "Export &PDF...",
                "Write the footprint report as a PDF, optionally signed with a PKCS#12 key",
                "Ctrl+Shift+P", "application-pdf"),
+    ActionSpec("reports", "&Reports and Sign-off",
+               "Show the sign-off stages (preparer, reviewer, approver) and export or verify reports",
+               "Ctrl+R", "document-properties"),
     ActionSpec("clear_recent", "&Clear Recent Projects", "Forget the list of recently opened projects"),
     ActionSpec("close_project", "&Close Project",
                "Close the open project and release its lock, so another window can open it for writing",
@@ -62,9 +65,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("show_charts", "&Charts",
                "Show the charts: energy over time, scopes, runs, embodied and operational, data quality",
                "Ctrl+Shift+C", "office-chart-line"),
+    ActionSpec("show_uncertainty", "&Uncertainty",
+               "Show the uncertainty of the footprint total: live 95 % interval, Monte Carlo histogram, "
+               "convergence and tornado chart", "Ctrl+Shift+U", "view-statistics"),
+    ActionSpec("show_comparison", "&Compare Assumption Sets",
+               "Show two or more assumption sets side by side, with deltas, their intervals and a waterfall of "
+               "the assumptions behind each delta", "Ctrl+Shift+M", "view-split-left-right"),
     ActionSpec("close_tab", "Close &Tab", "Close the current tab (the overview stays)", "Ctrl+W", "tab-close"),
     ActionSpec("refresh", "&Refresh", "Read the open tables and the audit log again from the project file",
-               QKeySequence.StandardKey.Refresh, "view-refresh"),
+               "F5", "view-refresh"),  # not StandardKey.Refresh: on GNOME that is Ctrl+R, Reports' key
     ActionSpec("quit", "&Quit", "Close Carbon Workbench; every change is already stored in the project file",
                "Ctrl+Q", "application-exit"),
 )

@@ -45,12 +45,25 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="carbon-workbench-gui",
                                      description="Open the Carbon Workbench window, optionally on a project.")
     parser.add_argument("project", nargs="?", type=Path, help="project file (.cwb) to open")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="build the demo project, open, export and verify it without a display, then exit")
     return parser.parse_args(argv)
+
+
+def _version() -> str:
+    from workbench import __version__
+
+    return __version__
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start the GUI; return the exit status (2 when no display is available)."""
     arguments = parse_arguments(argv)
+    if arguments.self_test:
+        from workbench.ui.self_test import run_self_test
+
+        return run_self_test()
     problem = headless_problem()
     if problem:
         print(problem, file=sys.stderr)
@@ -72,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(ORGANIZATION_NAME)
+    app.setWindowIcon(application_icon())
     window = MainWindow()
     sys.excepthook = _excepthook_for(window, log_path)
     window.show()
@@ -81,6 +95,15 @@ def main(argv: list[str] | None = None) -> int:
         project = arguments.project
         QTimer.singleShot(0, lambda: window.open_project(project))
     return app.exec()
+
+
+def application_icon():
+    """Return the application icon drawn from the shipped SVG."""
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon
+
+    return QIcon(str(resources.files("workbench") / "resources" / "icons" / "carbon-workbench.svg"))
 
 
 def _excepthook_for(window, log_path: Path | None):

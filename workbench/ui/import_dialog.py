@@ -25,6 +25,19 @@ KIND_LABELS = {
     "meter": "Meter interval data (CSV or XLSX)",
     "procurement": "Procurement records (CSV or XLSX)",
     "factors": "Emission factors (CSV)",
+    "green-button": "Green Button (ESPI) XML meter data",
+    "instruments": "Contractual instruments: certificates, PPAs, supplier rates (CSV or XLSX)",
+    "scope1": "Scope 1 fuel and refrigerant records (CSV or XLSX)",
+    "hardware-library": "Hardware embodied emissions library (Boavizta CSV)",
+    "runs": "Runs table: GPU allocations and declared runs (CSV or XLSX)",
+    "nvidia-smi-xml": "nvidia-smi -q -x XML dumps",
+    "nvidia-smi-q": "nvidia-smi -q text dumps",
+    "dmon": "nvidia-smi dmon output",
+    "dcgm": "dcgm-exporter Prometheus scrapes (file or folder)",
+    "gpu-hours-parquet": "GPU-hours Parquet hand-off file",
+    "carbontracker": "carbontracker log",
+    "slurm": "Slurm sacct --parsable2 output",
+    "auto": "Detect from the content",
 }
 FILE_FILTERS = "Data files (*.csv *.xlsx *.txt);;All files (*)"
 REJECTED_COLUMNS = (

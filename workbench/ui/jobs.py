@@ -79,6 +79,7 @@ def export_job(session: Session, request: ExportRequest) -> Callable[[Progress],
         with project.connect() as worker_project:
             return exports.export_report(
                 worker_project, request.fmt, request.out, set_name=set_name, sign_key=request.sign_key,
-                password=request.password, draft=request.draft, progress=progress)
+                password=request.password, draft=request.draft, progress=progress, seed=request.seed,
+                with_plan=request.with_plan, plan_trials=request.plan_trials)
 
     return run

@@ -122,7 +122,9 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
             "preferences": self.edit_preferences, "show_overview": lambda: self.tabs.setCurrentWidget(self.overview),
             "show_explorer": lambda: self.show_view("explorer"), "audit_trail": self.show_audit_trail,
             "show_assumption_editor": lambda: self.show_view("assumption_editor"),
-            "show_charts": lambda: self.show_view("charts"),
+            "show_charts": lambda: self.show_view("charts"), "reports": self.show_reports,
+            "show_uncertainty": lambda: self.show_view("uncertainty"),
+            "show_comparison": lambda: self.show_view("comparison"),
             "drill_down": self.drill_selected, "close_tab": self.close_tab, "refresh": self.refresh_tables,
             "quit": self.close}
 
@@ -195,8 +197,11 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         """Place the views; other parts of the GUI add theirs here with :meth:`add_view`."""
         self.add_view("explorer", self.explorer_tree, self.action_map["show_explorer"], area="left",
                       title="Project")
-        # -- views of other parts of the GUI go below this line --
+        # -- views of other parts of the GUI go below this line (see window_views.py) --
         self._add_assumption_and_chart_views()
+        self._add_reports_view()
+        self._prepare_import_wizard()
+        self._add_analysis_views()
 
     def _build_menus(self) -> None:
         file_menu = self._menu("&File", "Open projects, import data and export reports")
@@ -211,6 +216,7 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         file_menu.addAction(self.action_map["import"])
         file_menu.addAction(self.action_map["export_xlsx"])
         file_menu.addAction(self.action_map["export_pdf"])
+        file_menu.addAction(self.action_map["reports"])
         file_menu.addSeparator()
         file_menu.addAction(self.action_map["quit"])
         self._fill_recent_menu()
@@ -281,8 +287,9 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         for widget in (self.assumption_panel.pue_spin, self.assumption_panel.pue_slider,
                        self.assumption_panel.zone_combo):
             widget.setEnabled(writable)
-        self.action_map["import"].setEnabled(writable)
-        for key in ("export_xlsx", "export_pdf", "close_project", "drill_down", "audit_trail", "refresh"):
+        for key in ("import", "export_xlsx", "export_pdf"):  # both write to the project and its audit log
+            self.action_map[key].setEnabled(writable)
+        for key in ("reports", "close_project", "drill_down", "audit_trail", "refresh"):
             self.action_map[key].setEnabled(is_open)
         self._close_project_tabs()
         self._show_counts()
@@ -399,6 +406,7 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         save_preferences(self.settings, preferences)
         apply_preferences(preferences)
         self._show_result(self.session.result)
+        self._apply_trial_preference()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -419,24 +427,3 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         self.session.close()
         self._release_lock()
         super().closeEvent(event)
-
-    # -- the assumption editor and the charts, as two tabbed docks on the right ------------------
-
-    def _add_assumption_and_chart_views(self) -> None:
-        from workbench.ui.assumption_editor import AssumptionEditorView
-        from workbench.ui.charts.view import ChartsView
-
-        # The editor's commands go through the undo history; errors reach the editor, which shows them.
-        self.assumption_editor = AssumptionEditorView(self.session, self.recomputer,
-                                                      push=self.undo_history.push_raising,
-                                                      ask_rationale=self.ask_rationale)
-        self.charts_view = ChartsView(self.session)
-        editor = self.add_view("assumption_editor", self.assumption_editor,
-                               self.action_map["show_assumption_editor"], area="right", title="Assumption editor")
-        charts = self.add_view("charts", self.charts_view, self.action_map["show_charts"], area="right",
-                               title="Charts")
-        editor.setObjectName("assumption_editor_dock")
-        charts.setObjectName("charts_dock")
-        self.tabifyDockWidget(editor, charts)
-        editor.raise_()
-

@@ -1,5 +1,8 @@
 """Opening and closing projects in the main window: the lock check, recent files, drops.
 
+A dropped ``.cwb`` file is opened; other dropped files open the import wizard on them when a
+project is open for writing.
+
 :class:`ProjectFilesMixin` is part of :class:`workbench.ui.main_window.MainWindow`. It expects
 the window's ``session``, ``recomputer``, ``undo_history``, ``recent``, ``recent_menu``,
 ``action_map``, ``ask_locked``, ``lock`` and ``_attempt``.
@@ -126,20 +129,35 @@ class ProjectFilesMixin:
         self._fill_recent_menu()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None:
+        if _dropped_project(event.mimeData()) is not None or self._dropped_inputs(event.mimeData()):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None:
+        if _dropped_project(event.mimeData()) is not None or self._dropped_inputs(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        """Open a dropped project, or open the import wizard on dropped input files."""
         path = _dropped_project(event.mimeData())
+        inputs = self._dropped_inputs(event.mimeData())
+        if path is None and inputs:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.choose_import(inputs))
+            return
         if path is None:
             return
         event.acceptProposedAction()
         # Opened after the drop finishes, so an error dialog does not run inside the drag.
         QTimer.singleShot(0, lambda: self.open_project(path))
+
+
+    def _dropped_inputs(self, mime: QMimeData) -> list[str]:
+        """Return the dropped local files that are not projects, when a writable project is open to take them."""
+        info = self.session.project
+        if info is None or info.read_only or not mime.hasUrls():
+            return []
+        return [url.toLocalFile() for url in mime.urls()
+                if url.isLocalFile() and not url.toLocalFile().lower().endswith(".cwb")]
 
 
 def _dropped_project(mime: QMimeData) -> str | None:

@@ -89,6 +89,51 @@ class ViewsMixin:
         if not kept:
             widget.deleteLater()  # tables and drill-downs are made again when asked for
 
+    # -- views of the other parts of the GUI ----------------------------------------------------
+
+    def _add_assumption_and_chart_views(self) -> None:
+        """The assumption editor and the charts, as two tabbed docks on the right."""
+        from workbench.ui.assumption_editor import AssumptionEditorView
+        from workbench.ui.charts.view import ChartsView
+
+        # The editor's commands go through the undo history; errors reach the editor, which shows them.
+        self.assumption_editor = AssumptionEditorView(self.session, self.recomputer,
+                                                      push=self.undo_history.push_raising,
+                                                      ask_rationale=self.ask_rationale)
+        self.charts_view = ChartsView(self.session)
+        editor = self.add_view("assumption_editor", self.assumption_editor,
+                               self.action_map["show_assumption_editor"], area="right", title="Assumption editor")
+        charts = self.add_view("charts", self.charts_view, self.action_map["show_charts"], area="right",
+                               title="Charts")
+        editor.setObjectName("assumption_editor_dock")
+        charts.setObjectName("charts_dock")
+        self.tabifyDockWidget(editor, charts)
+        editor.raise_()
+
+    def _add_reports_view(self) -> None:
+        """The reports and sign-off view, a dock on the right that starts hidden."""
+        from workbench.ui.reports_view import ReportsView
+
+        self.reports_view = ReportsView(self.session, self,
+                                        key_folder=lambda: self.preferences.signing_key_folder)
+        self.reports_dock = self.add_view("reports", self.reports_view, area="right", title="Reports and Sign-off")
+        self.reports_dock.setObjectName("reports_dock")
+        self.view_menu.addAction(self.action_map["reports"])  # its handler is show_reports
+        self.resizeDocks([self.reports_dock], [460], Qt.Orientation.Horizontal)
+        self.reports_dock.hide()
+
+    def show_reports(self) -> None:
+        self.show_view("reports")
+
+    def _add_analysis_views(self) -> None:
+        """The uncertainty and comparison docks and the Analysis menu (``workbench.ui.analysis_hook``)."""
+        from workbench.ui.analysis_hook import install_analysis_views
+
+        self.analysis = install_analysis_views(self)
+
+    def _apply_trial_preference(self) -> None:
+        self.analysis.set_default_trials(self.preferences.monte_carlo_trials)
+
     # -- explorer tables ---------------------------------------------------------------------
 
     def open_table(self, key: str) -> JobHandle | None:
