@@ -127,3 +127,21 @@ def test_drill_down_reports_progress_and_cancels(session):
     assert fractions == [0.05, 0.3, 0.7, 0.9, 1.0]
     with pytest.raises(OperationCancelled):
         drill_down(session.project_file, session.result, session.set_name, DrillTarget(), progress=cancelled)
+
+
+def test_demo_project_without_meter_rows_drills(tmp_path):
+    """The demo's energy rows have no meter, so meter_id is read as an all-NULL object column."""
+    from workbench.services import demo
+
+    demo.build_demo_project(tmp_path / "demo.cwb").close()
+    demo_session = Session()
+    demo_session.open(tmp_path / "demo.cwb")
+    try:
+        result = drill_down(demo_session.project_file, demo_session.result, demo_session.set_name,
+                            DrillTarget(figure="total_co2e_kg"))
+    finally:
+        demo_session.close()
+
+    assert len(result.runs) == 3
+    assert len(result.energy_rows) > 0
+    assert result.energy_rows["energy_kwh"].sum() > 0

@@ -197,6 +197,11 @@ def stored_energy_rows(project: Project, names: list[str], hour_utc: int | None)
     devices = pd.read_sql_query("SELECT id AS device_id, device_key AS device, host FROM devices", project.conn)
     meters = pd.read_sql_query("SELECT id AS meter_id, name AS meter FROM meters", project.conn)
     files = pd.read_sql_query("SELECT id AS source_id, original_name AS file FROM sources", project.conn)
+    # A key column with only NULLs (no meter rows, for example) is read as object; merge on nullable integers.
+    for frame, keys in ((rows, ("run_id", "device_id", "meter_id", "source_id")), (run_ids, ("run_id",)),
+                        (devices, ("device_id",)), (meters, ("meter_id",)), (files, ("source_id",))):
+        for key in keys:
+            frame[key] = pd.to_numeric(frame[key]).astype("Int64")
     rows = (rows.merge(run_ids, on="run_id").merge(devices, how="left", on="device_id")
             .merge(meters, how="left", on="meter_id").merge(files, how="left", on="source_id"))
     rows["energy_kwh"] = rows["energy_wh"].astype(float) / 1000.0
