@@ -7,14 +7,13 @@ view listed in :data:`VIEWS` to ``OUT/NAME.png`` (``screenshots/`` is ignored by
 under Xvfb (QT_QPA_PLATFORM=xcb) or, with no display set, on Qt's offscreen platform.
 
 A view is a :class:`ViewSpec`: a name and a function that receives the :class:`Context` and
-returns the widget to grab. A view whose module is not part of this build is listed as skipped,
-so the list can name views that are still being written.
+returns the widget to grab. Views placed in the window (explorer tables, drill-down, audit
+trail, a dock) are grabbed with the whole window; the others in their own window.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import tempfile
@@ -70,24 +69,106 @@ def main_window(context: Context):
     return context.window
 
 
-def imported(module: str, attribute: str) -> Any:
-    """Return ``module.attribute``; raise ModuleNotFoundError when this build does not have it."""
-    found = importlib.import_module(module)
-    if not hasattr(found, attribute):
-        raise ModuleNotFoundError(f"{module} has no {attribute}")
-    return getattr(found, attribute)
-
-
-def session_view(module: str, attribute: str) -> Callable[[Context], Any]:
-    """Return a factory for a view class that takes the Session, as views of the main window do."""
+def in_window(name: str) -> Callable[[Context], Any]:
+    """Return a factory that shows the window's view ``name`` (a tab or dock) and grabs the whole window."""
     def build(context: Context):
-        view = imported(module, attribute)(context.session)
-        view.resize(*SIZE_PX)
-        view.show()
-        context.settle()
-        return view
+        context.window.show_view(name)
+        context.settle(lambda: not context.window.jobs)
+        return context.window
 
     return build
+
+
+def standalone(widget: Any, context: Context, size: tuple[int, int] = SIZE_PX) -> Any:
+    """Show ``widget`` in its own window at ``size`` and keep it alive until the end."""
+    widget.resize(*size)
+    widget.show()
+    context.keep.append(widget)
+    context.settle()
+    return widget
+
+
+def explorer_table(key: str) -> Callable[[Context], Any]:
+    """Open the explorer's table ``key`` in its tab and grab the window with it."""
+    def build(context: Context):
+        window = context.window
+        window.open_table(key)
+        context.settle(lambda: not window.jobs)
+        return window
+
+    return build
+
+
+def drill_down(context: Context):
+    from workbench.services.drilldown import DrillTarget
+
+    window = context.window
+    window.drill_down(DrillTarget(figure="total_co2e_kg"))
+    context.settle(lambda: not window.jobs)
+    return window
+
+
+def audit_trail(context: Context):
+    window = context.window
+    window.show_audit_trail()
+    context.settle(lambda: not window.jobs)
+    return window
+
+
+def preferences(context: Context):
+    from workbench.ui.preferences import PreferencesDialog
+
+    return standalone(PreferencesDialog(context.window.preferences, context.window), context, (620, 360))
+
+
+def assumption_editor(context: Context):
+    from workbench.ui.assumption_editor import AssumptionEditorView
+
+    window = context.window
+    return standalone(AssumptionEditorView(context.session, window.recomputer, push=window.undo_history.push_raising,
+                                           ask_rationale=window.ask_rationale), context)
+
+
+def charts(context: Context):
+    from workbench.ui.charts.view import ChartsView
+
+    view = ChartsView(context.session)
+    view.show_result(context.session.result)
+    return standalone(view, context)
+
+
+def uncertainty(context: Context):
+    view = context.window.analysis.uncertainty
+    view.setParent(None)  # out of its dock, so the PNG shows it at full size
+    standalone(view, context)
+    view.state.set("adaptive", False)
+    view.state.set("trials", 20_000)
+    handle = view.start_monte_carlo()
+    context.settle(lambda: handle is None or not handle.running)
+    context.settle(lambda: not view.live_busy())
+    return view
+
+
+def comparison(context: Context):
+    from workbench.services import assumptions
+
+    session = context.session
+    names = [item["name"] for item in session.sets or []]
+    if len(names) < 2:  # the demo project may hold one set; add a second to compare
+        assumptions.create_set(session.project_file, "efficient-cooling", base=names[0])
+        assumptions.change(session.project_file, "efficient-cooling", {"pue": 1.12},
+                           rationale="Rendering the comparison view: a lower PUE to compare")
+        session.reload()
+        names = [item["name"] for item in session.sets or []]
+    view = context.window.analysis.comparison
+    view.setParent(None)
+    standalone(view, context)
+    view.state.set("sets", tuple(names[:3]))
+    view.state.set("baseline", names[0])
+    view.state.set("trials", 5_000)
+    handle = view.start_comparison()
+    context.settle(lambda: handle is None or not handle.running)
+    return view
 
 
 def _wizard(context: Context):
@@ -129,10 +210,12 @@ def reports_view(context: Context):
     window = context.window
     window.show_reports()
     view = window.reports_view
-    view.name_edits["preparer"].setText("Pat Preparer")
-    view.sign_buttons["preparer"].click()
-    context.settle(lambda: view.handle is not None and not view.handle.running)
     context.settle(lambda: view.refresh_handle is None or not view.refresh_handle.running)
+    view.name_edits["preparer"].setText("Pat Preparer")
+    if view.sign_buttons["preparer"].isEnabled():  # the demo may already carry the sign-offs
+        view.sign_buttons["preparer"].click()
+        context.settle(lambda: view.handle is not None and not view.handle.running)
+        context.settle(lambda: view.refresh_handle is None or not view.refresh_handle.running)
     from workbench.ui.export_dialog import ExportRequest
 
     handle = view.export(ExportRequest("json", context.scratch / "demo-baseline.json", draft=True, sign_key=None,
@@ -146,7 +229,8 @@ def export_dialog(context: Context):
     from workbench.ui.export_dialog import ExportDialog
 
     info = context.session.project
-    dialog = ExportDialog("pdf", suggested_output(info.path, context.session.set_name, "pdf"), context.window)
+    dialog = ExportDialog("pdf", suggested_output(info.path, context.session.set_name, "pdf"), context.window,
+                          key_folder=context.window.preferences.signing_key_folder)
     dialog.plan_check.setChecked(True)
     dialog.show()
     context.keep.append(dialog)
@@ -169,17 +253,20 @@ def planner_view(context: Context):
     return view
 
 
-# Views of other parts of the window name their module and class here; a missing one is skipped.
 VIEWS: list[ViewSpec] = [
     ViewSpec("main-window", main_window),
-    ViewSpec("explorer", session_view("workbench.ui.explorer", "ExplorerView")),
-    ViewSpec("drill-down", session_view("workbench.ui.drilldown", "DrillDownView")),
-    ViewSpec("charts", session_view("workbench.ui.charts_view", "ChartsView")),
-    ViewSpec("assumption-editor", session_view("workbench.ui.assumption_editor", "AssumptionEditor")),
-    ViewSpec("uncertainty", session_view("workbench.ui.uncertainty_view", "UncertaintyView")),
-    ViewSpec("comparison", session_view("workbench.ui.comparison_view", "ComparisonView")),
-    ViewSpec("audit-trail", session_view("workbench.ui.audit_view", "AuditView")),
-    ViewSpec("preferences", session_view("workbench.ui.preferences", "PreferencesDialog")),
+    ViewSpec("explorer-sources", explorer_table("sources")),
+    ViewSpec("explorer-runs", explorer_table("runs")),
+    ViewSpec("explorer-energy", explorer_table("energy")),
+    ViewSpec("explorer-assumption-sets", explorer_table("assumption_sets")),
+    ViewSpec("drill-down", drill_down),
+    ViewSpec("audit-trail", audit_trail),
+    ViewSpec("preferences", preferences),
+    ViewSpec("assumption-editor", assumption_editor),
+    ViewSpec("assumption-editor-dock", in_window("assumption_editor")),
+    ViewSpec("charts", charts),
+    ViewSpec("uncertainty", uncertainty),
+    ViewSpec("comparison", comparison),
     ViewSpec("import-1-files", wizard_page(0)),
     ViewSpec("import-2-format", wizard_page(1)),
     ViewSpec("import-3-mapping", wizard_page(2)),
@@ -225,17 +312,13 @@ def open_window(scratch: Path) -> Context:
 
 
 def render_all(views: list[ViewSpec], out: Path) -> dict[str, str]:
-    """Render ``views`` into ``out``; return each view's PNG path or the reason it was skipped."""
+    """Render ``views`` into ``out``; return each view's PNG path."""
     out.mkdir(parents=True, exist_ok=True)
     outcome: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="cwb-views-") as folder:
         context = open_window(Path(folder))
         for spec in views:
-            try:
-                widget = spec.build(context)
-            except ModuleNotFoundError as error:
-                outcome[spec.name] = f"skipped: {error}"
-                continue
+            widget = spec.build(context)
             path = out / f"{spec.name}.png"
             if widget is not None and not widget.grab().save(str(path)):
                 raise RuntimeError(f"{path}: the PNG could not be written")

@@ -209,3 +209,15 @@ class DisclosureIncompleteError(WorkbenchError):
         listing = "; ".join(f"item {number} ({text}): {detail}" for number, text, detail in items)
         super().__init__(f"a final report needs every required disclosure, and {len(items)} are missing: {listing}",
                          hint="Add what is missing, or export a draft with --draft.")
+
+
+class ProjectLockedError(ProjectFileError):
+    """Another workbench process has the project open; ``holder`` names it (pid, host, since when).
+
+    ``stale`` is False here: a lock whose process is known to be gone is removed, not reported.
+    """
+
+    def __init__(self, path: str | Path, holder: "object") -> None:
+        self.holder = holder
+        super().__init__(path, f"is open in another Carbon Workbench ({holder})",
+                         hint="Close it there, or open this project read-only.")

@@ -13,7 +13,8 @@ import pytest
 from workbench.errors import UsageError
 from workbench.services import chart_data, demo
 from workbench.services.chart_series import HourlySeries
-from workbench.services.chart_state import ChartOptions, guard_cell, write_csv
+from workbench.services.chart_csv import csv_cell, write_frame_csv
+from workbench.services.chart_state import ChartOptions
 from workbench.services.session import Session
 
 H = 3600
@@ -177,20 +178,20 @@ def test_toggle_series_hides_and_shows():
     assert options.get("hidden_series") == frozenset({"run-2"})
 
 
-def test_guard_cell_quotes_formulas():
-    assert guard_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert guard_cell("+1") == "'+1"
-    assert guard_cell("-2") == "'-2"
-    assert guard_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert guard_cell("run-1") == "run-1"
-    assert guard_cell(-2.5) == -2.5
+def test_csv_cell_quotes_formulas():
+    assert csv_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert csv_cell("+1") == "'+1"
+    assert csv_cell("-2") == "'-2"
+    assert csv_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_cell("run-1") == "run-1"
+    assert csv_cell(-2.5) == "-2.5"
 
 
 def test_write_csv_guards_text_cells_and_keeps_numbers(tmp_path):
     frame = pd.DataFrame({"source": ["=cmd|' /C calc'!A0", "meter.csv"], "rows_rejected": [3, np.nan],
                           "delta_kg": [-1.5, 2.0]})
 
-    path = write_csv(frame, tmp_path / "data.csv")
+    path = write_frame_csv(frame, tmp_path / "data.csv")
 
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

@@ -1,4 +1,9 @@
-"""CSV files of chart data, written so that a spreadsheet never evaluates a cell as a formula."""
+"""CSV files of chart data, written so that a spreadsheet never evaluates a cell as a formula.
+
+The one CSV writer of every chart: the charts view (``workbench.ui.charts``) writes DataFrames
+with :func:`write_frame_csv`, and the uncertainty and comparison charts write rows with
+:func:`write_csv`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ import csv
 import logging
 import math
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +30,8 @@ def csv_cell(value: Any) -> str:
     """
     if value is None:
         return ""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        value = value.item()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -44,3 +54,10 @@ def write_csv(path: str | Path, header: Sequence[str], rows: Iterable[Sequence[A
             count += 1
     log.info("wrote %d chart rows to %s", count, path)
     return count
+
+
+def write_frame_csv(frame: "pd.DataFrame", path: str | Path, *, index: bool = False) -> Path:
+    """Write ``frame`` (with its index as the first columns when ``index``) to ``path``; return the path."""
+    data = frame.reset_index() if index else frame
+    write_csv(path, [str(column) for column in data.columns], data.itertuples(index=False, name=None))
+    return Path(path)

@@ -1,4 +1,4 @@
-"""Chart options without Qt, and writing a chart's data as CSV.
+"""Chart options without Qt (a chart's data is written as CSV by ``workbench.services.chart_csv``).
 
 :class:`ChartOptions` is read by the chart widgets, the exporters and the tests alike: which
 dimension the energy chart stacks by, the units shown, how many series before the rest merge,
@@ -7,13 +7,8 @@ whether the carbon-intensity overlay shows, and which series are hidden.
 
 from __future__ import annotations
 
-import csv
 import logging
-import math
-from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from workbench.errors import UsageError
 from workbench.services.chart_data import EMISSION_UNITS, ENERGY_UNITS
@@ -21,8 +16,6 @@ from workbench.services.observable import Observable
 
 log = logging.getLogger(__name__)
 
-# A text cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHOICES = {"stack_by": ("run", "site"), "quality_by": ("run", "site"),
            "energy_unit": tuple(ENERGY_UNITS), "emissions_unit": tuple(EMISSION_UNITS)}
 
@@ -60,34 +53,3 @@ class ChartOptions(Observable):
         hidden = set(self.get("hidden_series"))
         (hidden.discard if visible else hidden.add)(name)
         self.set("hidden_series", frozenset(hidden))
-
-
-def guard_cell(value: Any) -> Any:
-    """Return ``value`` with a leading apostrophe if it is text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
-    """Write ``frame`` as UTF-8 CSV with a header row; text cells are guarded by :func:`guard_cell`.
-
-    Numbers are written with Python's shortest round-trip form; NaN becomes an empty cell.
-    """
-    path = Path(path)
-    data = frame.reset_index() if index else frame
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([guard_cell(str(column)) for column in data.columns])
-        for row in data.itertuples(index=False, name=None):
-            writer.writerow([_cell(value) for value in row])
-    log.info("wrote chart data %s (%d rows)", path, len(data))
-    return path
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    return guard_cell(value)

@@ -52,6 +52,7 @@ class ProjectInfo:
     path: Path
     name: str
     format_version: int
+    read_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,14 +190,16 @@ class Session:
 
     # -- opening and closing -----------------------------------------------------------------
 
-    def open(self, path: str | Path) -> None:
+    def open(self, path: str | Path, *, read_only: bool = False) -> None:
         """Open the project at ``path`` and compute its footprint with the default assumption set.
 
-        On an error from opening or preparing the model (a ProjectFileError, for example) the
-        previously open project stays open and unchanged. A damaged page found later, while the
-        lists or the first result are read, raises DamagedProjectError and leaves no project open.
+        ``read_only`` opens the file without write access, so every change raises
+        ProjectFileError. On an error from opening or preparing the model (a ProjectFileError,
+        for example) the previously open project stays open and unchanged. A damaged page found
+        later, while the lists or the first result are read, raises DamagedProjectError and
+        leaves no project open.
         """
-        project = projects.open_existing(path)
+        project = projects.open_existing(path, read_only=read_only)
         try:
             with projects.reporting_damage(project.path):
                 model = _prepare_model(project)
@@ -209,7 +212,8 @@ class Session:
         try:
             # A damaged page can sit in a table that only the lists or the first result read.
             with projects.reporting_damage(project.path):
-                self._set("project", ProjectInfo(Path(project.path), project.name, project.format_version))
+                self._set("project", ProjectInfo(Path(project.path), project.name, project.format_version,
+                                                 read_only))
                 self._refresh_lists()
                 self._select(assumption_service.DEFAULT_SET)
         except BaseException:

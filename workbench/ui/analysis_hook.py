@@ -1,32 +1,30 @@
 """Places the uncertainty and comparison views in the main window: two docks and an Analysis menu.
 
-:func:`install_analysis_views` is the only call the window makes, so the placement can move
-(to tabs of a central area, for example) without touching the views.
+:func:`install_analysis_views` is the only call the window makes. It places both views with the
+window's ``add_view`` (so the View menu shows them, as every other view) and uses the window's
+declared actions ``show_uncertainty`` and ``show_comparison`` (``workbench.ui.actions``), which
+the Analysis menu also lists. The default trial count of both views is the user's
+``monte_carlo_trials`` preference.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from workbench.services.uncertainty_runs import ContextCache
-from workbench.ui.actions import ActionSpec, build_action
+from workbench.services.view_state import ComparisonState, UncertaintyState
+from workbench.ui.actions import SPECS_BY_KEY
 from workbench.ui.comparison_view import ComparisonView
 from workbench.ui.gc_guard import freeze_long_lived, thaw
 from workbench.ui.uncertainty_view import UncertaintyView
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_ACTIONS = (
-    ActionSpec("show_uncertainty", "&Uncertainty",
-               "Show the uncertainty of the footprint total: live 95 % interval, Monte Carlo histogram, "
-               "convergence and tornado chart", "Ctrl+Shift+U"),
-    ActionSpec("show_comparison", "&Compare Assumption Sets",
-               "Show two or more assumption sets side by side, with deltas, their intervals and a waterfall of "
-               "the assumptions behind each delta", "Ctrl+Shift+M"),
-)
+ANALYSIS_KEYS = ("show_uncertainty", "show_comparison")
+ANALYSIS_ACTIONS = tuple(SPECS_BY_KEY[key] for key in ANALYSIS_KEYS)
 
 
 class AnalysisViews(QObject):
@@ -35,15 +33,19 @@ class AnalysisViews(QObject):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         contexts = ContextCache()
-        self.uncertainty = UncertaintyView(window.session, contexts=contexts)
-        self.comparison = ComparisonView(window.session, contexts=contexts)
-        self.uncertainty_dock = _dock(window, "uncertainty_dock", "Uncertainty", self.uncertainty)
-        self.comparison_dock = _dock(window, "comparison_dock", "Comparison of assumption sets", self.comparison)
+        trials = window.preferences.monte_carlo_trials
+        self.uncertainty = UncertaintyView(window.session, state=UncertaintyState(trials=trials), contexts=contexts)
+        self.comparison = ComparisonView(window.session, state=ComparisonState(trials=trials), contexts=contexts)
+        self.actions = {key: window.action_map[key] for key in ANALYSIS_KEYS}
+        self.uncertainty_dock = window.add_view("uncertainty", self.uncertainty, self.actions["show_uncertainty"],
+                                                area="right", title="Uncertainty")
+        self.comparison_dock = window.add_view("comparison", self.comparison, self.actions["show_comparison"],
+                                               area="right", title="Comparison of assumption sets")
+        self.uncertainty_dock.setObjectName("uncertainty_dock")
+        self.comparison_dock.setObjectName("comparison_dock")
         window.tabifyDockWidget(self.uncertainty_dock, self.comparison_dock)
-        self.actions = {
-            "show_uncertainty": build_action(window, ANALYSIS_ACTIONS[0], lambda: self.show(self.uncertainty_dock)),
-            "show_comparison": build_action(window, ANALYSIS_ACTIONS[1], lambda: self.show(self.comparison_dock)),
-        }
+        self.uncertainty_dock.hide()
+        self.comparison_dock.hide()
         self.menu = QMenu("&Analysis", window)
         self.menu.setToolTipsVisible(True)
         self.menu.menuAction().setToolTip("Uncertainty of the footprint and comparison of assumption sets")
@@ -58,6 +60,11 @@ class AnalysisViews(QObject):
         dock.show()
         dock.raise_()
 
+    def set_default_trials(self, trials: int) -> None:
+        """Make ``trials`` (the preference) the trial count of both views."""
+        self.uncertainty.state.set("trials", trials)
+        self.comparison.state.set("trials", trials)
+
     def _project_changed(self, info) -> None:
         # The prepared models of a large project are long-lived, so they leave the collector's
         # reach while it is open; Monte Carlo and comparison results stay collectable.
@@ -70,15 +77,6 @@ class AnalysisViews(QObject):
             self.uncertainty.shutdown()
             self.comparison.shutdown()
         return False
-
-
-def _dock(window: QMainWindow, name: str, title: str, view) -> QDockWidget:
-    dock = QDockWidget(title, window)
-    dock.setObjectName(name)
-    dock.setWidget(view)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    return dock
 
 
 def install_analysis_views(window: QMainWindow) -> AnalysisViews:

@@ -72,11 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     from workbench import logsetup
 
     log_path = logsetup.configure(stderr_level=logging.WARNING)
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from workbench.ui.main_window import MainWindow
 
+    # Qt 6 always scales for high-DPI screens; pass fractional factors (150 %) through unrounded,
+    # which Qt 6 does by default, stated here so a platform default cannot change it.
+    if QApplication.instance() is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(ORGANIZATION_NAME)

@@ -249,7 +249,8 @@ class AssumptionEditorView(QWidget):
         self._update_enabled()
 
     def _show_set(self) -> None:
-        self.set_label.setText(self.state.get("set_name") + (" (locked)" if self.state.get("locked") else ""))
+        mark = " (locked)" if self.state.get("locked") else " (project read-only)" if self._read_only() else ""
+        self.set_label.setText(self.state.get("set_name") + mark)
         self._update_enabled()
 
     def _configure_number(self, row: AssumptionRow) -> None:
@@ -301,7 +302,7 @@ class AssumptionEditorView(QWidget):
         self._update_enabled()
 
     def _update_enabled(self) -> None:
-        editable = self.state.row() is not None and not self.state.get("locked")
+        editable = self.state.row() is not None and not self.state.get("locked") and not self._read_only()
         for widget in (self.value_spin, self.value_slider, self.choice_combo, self.text_edit, self.empty_check,
                        self.picker, self.rationale_edit):
             widget.setEnabled(editable and (widget not in (self.value_spin, self.value_slider)
@@ -312,6 +313,10 @@ class AssumptionEditorView(QWidget):
         self.store_distribution_button.setEnabled(editable and rationale and self.state.distribution_changed()
                                                   and self.state.get("draft_distribution") is not None)
         self.default_distribution_button.setEnabled(editable and rationale)
+
+    def _read_only(self) -> bool:
+        info = self.session.project
+        return info is not None and info.read_only
 
     # -- widget -> state ---------------------------------------------------------------------
 

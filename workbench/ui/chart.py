@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -21,7 +22,13 @@ OTHER_RUNS = "other runs"
 
 
 class EnergyChart(QWidget):
-    """A pyqtgraph plot of facility kWh per hour; :attr:`curves` maps run names to their curves."""
+    """A pyqtgraph plot of facility kWh per hour; :attr:`curves` maps run names to their curves.
+
+    Clicking a curve emits ``point_clicked`` with the run and the start of the nearest hour
+    the run has (Unix seconds, UTC), for the drill-down.
+    """
+
+    point_clicked = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,11 +89,24 @@ class EnergyChart(QWidget):
             color = pg.intColor(number, hues=9, values=1, maxValue=200)
             curve = self.plot_item.plot(name=name, pen=pg.mkPen(color, width=2), symbolBrush=color,
                                         symbolPen=None, symbolSize=6)
+            # Only the curve's signal: a click on a marker also reaches the curve, and listening to
+            # sigPointsClicked too would report that click twice.
+            curve.setCurveClickable(True, width=8)
+            curve.sigClicked.connect(lambda item, event, name=name: self.click_at(name, event.pos().x()))
             self.curves[name] = curve
         short = len(hours) <= MARKER_LIMIT
         curve.setSymbol("o" if short else None)
         curve.setPen(pg.mkPen(curve.opts["symbolBrush"], width=2 if short else 1))  # wide pens paint slowly
         curve.setData(hours, energy_kwh)
+
+    def click_at(self, run: str, x: float) -> None:
+        """Emit ``point_clicked`` for the hour of ``run`` nearest to time ``x`` (Unix seconds)."""
+        curve = self.curves.get(run)
+        if curve is None or curve.xData is None or len(curve.xData) == 0:
+            return
+        hours = curve.xData
+        nearest = hours[int(np.argmin(np.abs(hours - x)))]
+        self.point_clicked.emit(run, int(nearest))
 
     def _remove(self, name: str) -> None:
         curve = self.curves.pop(name)

@@ -41,9 +41,10 @@ class ExportDialog(QDialog):
     """Asks where to write a report, whether it is a draft, and which key signs it (required for a final report)."""
 
     def __init__(self, fmt: str, suggested: Path, parent: QWidget | None = None, *,
-                 formats: tuple[str, ...] = FORMATS) -> None:
+                 formats: tuple[str, ...] = FORMATS, key_folder: str = "") -> None:
         super().__init__(parent)
         self.fmt = fmt
+        self.key_folder = key_folder  # where the key file dialog starts (a preference)
         self.setWindowTitle("Export Report")
         self.format_combo = QComboBox()
         for name in formats:
@@ -119,7 +120,7 @@ class ExportDialog(QDialog):
             self.out_edit.setText(path)
 
     def _choose_key(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Signing key", "", KEY_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, "Signing key", self.key_folder, KEY_FILTER)
         if path:
             self.key_edit.setText(path)
 

@@ -1,38 +1,58 @@
-"""The main window: runs table, totals, energy chart and assumption controls over a Session."""
+"""The main window: project explorer, central tabs, Edit menu with undo, status bar.
+
+Layout: the project explorer is a dock on the left; the centre is a tab widget whose first tab,
+the overview, contains the assumption controls, the totals, the energy chart and the runs table.
+Explorer tables, the audit trail and drill-downs open as further tabs.
+
+Adding a view (for other parts of the GUI): build the widget, declare its action in
+``workbench.ui.actions`` (text and tooltip), then call, in ``_add_views`` below::
+
+    self.add_view("uncertainty", UncertaintyView(self.session), self.action_map["uncertainty"])
+
+``add_view(name, widget, action=None, area="tab")`` places the widget in a tab, or with
+``area="left" | "right" | "bottom"`` in a dock, and puts ``action`` in the View menu, where it
+shows the view again (see :meth:`workbench.ui.window_views.ViewsMixin.add_view`). Edits go
+through ``self.undo_history.push(command)``, which shows a failure in a dialog, or
+``push_raising(command)`` for views that show their own errors. A command is any object with
+``label``, ``do()`` and ``undo()`` (see ``workbench.services.commands``).
+"""
 
 from __future__ import annotations
 
 import logging
-import math
-from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHeaderView, QLabel, QMainWindow,
-                               QMenu, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel,
+                               QMainWindow, QMenu, QSplitter, QTableView, QTabWidget, QVBoxLayout,
+                               QWidget)
 
-from workbench.errors import InputRejectedError, OperationCancelled
+from workbench.errors import ProjectLockedError
+from workbench.services import project_lock
 from workbench.services.assumptions import SPECS
+from workbench.services.commands import AssumptionChange, same_value
+from workbench.services.drilldown import DrillTarget
 from workbench.services.session import RecomputeResponse, Session
 from workbench.ui.actions import build_actions
-from workbench.ui.analysis_hook import install_analysis_views
-from workbench.ui.chart import EnergyChart
+from workbench.ui.chart import OTHER_RUNS, EnergyChart
 from workbench.ui.errors import show_error
-from workbench.ui.export_dialog import ExportRequest
+from workbench.ui.explorer_view import ExplorerTree
 from workbench.ui.frame_model import Column, DataFrameModel
 from workbench.ui.gc_guard import pin_gc_to_gui_thread
-from workbench.ui.import_dialog import ImportDialog, ImportOutcome, ImportRequest, ImportResultDialog
-from workbench.ui.jobs import export_job, import_job
 from workbench.ui.panels import AssumptionPanel, TotalsPanel
+from workbench.ui.preferences import PreferencesDialog, apply_preferences, load_preferences, save_preferences
 from workbench.ui.rationale import RationaleProvider, ask_rationale_dialog
 from workbench.ui.recent import RecentFiles
 from workbench.ui.recompute import Recomputer
-from workbench.ui.workers import JobHandle, start_job_with_dialog
+from workbench.ui.undo import UndoHistory
+from workbench.ui.window_io import ImportExportMixin
+from workbench.ui.window_projects import ProjectFilesMixin
+from workbench.ui.window_views import ViewsMixin
+from workbench.ui.workers import JobHandle
 
 log = logging.getLogger(__name__)
 
-PROJECT_FILTER = "Carbon Workbench projects (*.cwb)"
 RUN_TABLE_COLUMNS = (
     Column("run", "Run"), Column("kind", "Kind"), Column("site", "Site"), Column("zone", "Zone"),
     Column("gpu_count", "GPUs", kind="integer"),
@@ -43,46 +63,70 @@ RUN_TABLE_COLUMNS = (
     Column("total_co2e_kg", "Total", "kgCO2e", "number"),
 )
 EMPTY_HINT = "Open a project with File > Open Project, or drop a .cwb file on this window."
+TOOLBAR_KEYS = ("open", "import", None, "undo", "redo", None, "drill_down", "audit_trail")
+
+# ask_locked(error) returns "read_only" to open the project read-only, or None to cancel.
+LockedProvider = Callable[[ProjectLockedError], "str | None"]
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
     """Carbon Workbench's main window.
 
     ``ask_rationale(label, old, new)`` returns the reason for an assumption change or None to
-    cancel it. The default opens a dialog, and tests pass a function. ``settings`` stores the
-    recent-projects list (the application's QSettings by default).
+    cancel it; ``ask_locked(error)`` decides what to do when another workbench holds the
+    project's lock. Both open dialogs by default, and tests pass functions. ``settings`` stores
+    the recent-projects list and the preferences (the application's QSettings by default).
     """
 
     def __init__(self, *, session: Session | None = None, settings: QSettings | None = None,
-                 ask_rationale: RationaleProvider | None = None, parent: QWidget | None = None) -> None:
+                 ask_rationale: RationaleProvider | None = None, ask_locked: LockedProvider | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pin_gc_to_gui_thread()  # the window starts worker threads, so collection must stay here
         self.session = session or Session()
         self.settings = settings or QSettings()
         self.recent = RecentFiles(self.settings)
+        self.preferences = load_preferences(self.settings)
+        apply_preferences(self.preferences)
         self.ask_rationale = ask_rationale or ask_rationale_dialog(self)
+        self.ask_locked = ask_locked or self._ask_locked_dialog
         self.recomputer = Recomputer(self.session, self)
+        self.undo_history = UndoHistory(lambda operation, error: show_error(self, operation, error), self)
         self.jobs: list[JobHandle] = []
-        self.last_import_result: ImportResultDialog | None = None
+        self.views: dict[str, tuple[QWidget, str]] = {}
+        self.tables: dict[str, QWidget] = {}
+        self.audit_view = None
+        self.last_drilldown = None
+        self.last_import_result = None
+        self.lock: project_lock.Lock | None = None
         self._committing = False
 
         self.setObjectName("main_window")
         self.setWindowTitle("Carbon Workbench")
         self.setAcceptDrops(True)
-        self.action_map = build_actions(self, {
-            "open": self.choose_project, "import": self.choose_import, "export_xlsx": lambda: self.choose_export("xlsx"),
-            "export_pdf": lambda: self.choose_export("pdf"), "clear_recent": self.clear_recent, "quit": self.close,
-            "reports": self.show_reports})
+        self.action_map = build_actions(self, self._handlers())
         self._build_widgets()
         self._build_menus()
-        self._add_assumption_and_chart_views()
-        self._add_import_and_reports()
+        self._build_toolbar()
         self._build_status_bar()
+        self._add_views()
         self._subscribe()
         self._show_project(None)
-        # The uncertainty and comparison docks and their Analysis menu; analysis_hook.py places them.
-        self.analysis = install_analysis_views(self)
-        self.resize(1280, 820)
+        self.resize(1360, 860)
+
+    def _handlers(self) -> dict[str, Callable[[], Any]]:
+        return {
+            "open": self.choose_project, "import": self.choose_import,
+            "export_xlsx": lambda: self.choose_export("xlsx"), "export_pdf": lambda: self.choose_export("pdf"),
+            "clear_recent": self.clear_recent, "close_project": self.close_project,
+            "preferences": self.edit_preferences, "show_overview": lambda: self.tabs.setCurrentWidget(self.overview),
+            "show_explorer": lambda: self.show_view("explorer"), "audit_trail": self.show_audit_trail,
+            "show_assumption_editor": lambda: self.show_view("assumption_editor"),
+            "show_charts": lambda: self.show_view("charts"), "reports": self.show_reports,
+            "show_uncertainty": lambda: self.show_view("uncertainty"),
+            "show_comparison": lambda: self.show_view("comparison"),
+            "drill_down": self.drill_selected, "close_tab": self.close_tab, "refresh": self.refresh_tables,
+            "quit": self.close}
 
     # -- construction ------------------------------------------------------------------------
 
@@ -92,6 +136,7 @@ class MainWindow(QMainWindow):
         self.chart = EnergyChart()
         self.runs_model = DataFrameModel(RUN_TABLE_COLUMNS, self)
         self.runs_view = QTableView()
+        self.runs_view.setObjectName("runs_view")
         self.runs_view.setModel(self.runs_model)
         self.runs_view.setSortingEnabled(True)
         self.runs_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # QHeaderView starts descending
@@ -99,9 +144,10 @@ class MainWindow(QMainWindow):
         self.runs_view.setAlternatingRowColors(True)
         self.runs_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.runs_view.verticalHeader().setVisible(False)
+        self.runs_view.setToolTip("Double-click a run to see the hours, source files and factors behind it")
         self.hint_label = QLabel(EMPTY_HINT)
         self.hint_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint_label.setStyleSheet("color: #666; font-size: 12pt; padding: 6px;")
+        self.hint_label.setStyleSheet("font-size: 12pt; padding: 6px;")
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.chart)
@@ -109,43 +155,114 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         self.runs_view.setMinimumHeight(150)
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        self.overview = QWidget()
+        self.overview.setObjectName("overview")
+        layout = QVBoxLayout(self.overview)
         layout.addWidget(self.hint_label)
         layout.addWidget(self.assumption_panel)
         layout.addWidget(self.totals_panel)
         layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
 
-        self.assumption_panel.set_selected.connect(self.select_set)
-        self.assumption_panel.pue_previewed.connect(lambda value: self.recomputer.preview(pue=value))
-        self.assumption_panel.pue_committed.connect(lambda value: self.commit_assumption("pue", value))
-        self.assumption_panel.zone_committed.connect(lambda value: self.commit_assumption("factor_zone", value))
-        self.recomputer.failed.connect(lambda error: show_error(self, "Recomputing the footprint", error))
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("central_tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.addTab(self.overview, "Overview")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.setCentralWidget(self.tabs)
+        self.explorer_tree = ExplorerTree()
+        self._connect_widgets()
+
+    def _connect_widgets(self) -> None:
+        panel = self.assumption_panel
+        panel.set_selected.connect(self.select_set)
+        panel.pue_previewed.connect(self._preview_pue)
+        panel.pue_committed.connect(lambda value: self.commit_assumption("pue", value))
+        panel.zone_committed.connect(lambda value: self.commit_assumption("factor_zone", value))
+        self.recomputer.failed.connect(self._recompute_failed)
+        self.totals_panel.drill_requested.connect(lambda key: self.drill_down(DrillTarget(figure=key)))
+        self.chart.point_clicked.connect(self._drill_chart_point)
+        self.runs_view.doubleClicked.connect(
+            lambda index: self.drill_down(DrillTarget(runs=(str(self.runs_model.raw_value(index.row(), 0)),),
+                                                      figure="total_co2e_kg")))
+        self.explorer_tree.open_requested.connect(self.open_table)
+
+    def _drill_chart_point(self, run: str, hour_utc: int) -> None:
+        runs = None if run == OTHER_RUNS else (run,)  # the summed curve of the smaller runs
+        self.drill_down(DrillTarget(runs=runs, hour_utc=hour_utc, figure="facility_energy_kwh"))
+
+    def _add_views(self) -> None:
+        """Place the views; other parts of the GUI add theirs here with :meth:`add_view`."""
+        self.add_view("explorer", self.explorer_tree, self.action_map["show_explorer"], area="left",
+                      title="Project")
+        # -- views of other parts of the GUI go below this line (see window_views.py) --
+        self._add_assumption_and_chart_views()
+        self._add_reports_view()
+        self._prepare_import_wizard()
+        self._add_analysis_views()
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.setToolTipsVisible(True)
-        file_menu.menuAction().setToolTip("Open projects, import data and export reports")
+        file_menu = self._menu("&File", "Open projects, import data and export reports")
         file_menu.addAction(self.action_map["open"])
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.menuAction().setToolTip("Open one of the last projects opened in this program")
         self.recent_menu.menuAction().setStatusTip(self.recent_menu.menuAction().toolTip())
         file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(self.action_map["close_project"])
         file_menu.addSeparator()
         file_menu.addAction(self.action_map["import"])
         file_menu.addAction(self.action_map["export_xlsx"])
         file_menu.addAction(self.action_map["export_pdf"])
+        file_menu.addAction(self.action_map["reports"])
         file_menu.addSeparator()
         file_menu.addAction(self.action_map["quit"])
         self._fill_recent_menu()
 
+        edit_menu = self._menu("&Edit", "Undo and redo edits, and set preferences")
+        self.undo_action = self.undo_history.undo_action(self)
+        self.redo_action = self.undo_history.redo_action(self)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.action_map["preferences"])
+
+        self.view_menu = self._menu("&View", "Show the overview, the explorer, the audit trail and drill-downs")
+        for key in ("show_overview", "audit_trail", "drill_down", "refresh", "close_tab"):
+            self.view_menu.addAction(self.action_map[key])
+        self.view_menu.addSeparator()
+
+    def _menu(self, title: str, tooltip: str) -> QMenu:
+        menu = self.menuBar().addMenu(title)
+        menu.setToolTipsVisible(True)
+        menu.menuAction().setToolTip(tooltip)
+        menu.menuAction().setStatusTip(tooltip)
+        return menu
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = self.addToolBar("Main")
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.toggleViewAction().setToolTip("Show or hide the main toolbar")
+        actions = {**self.action_map, "undo": self.undo_action, "redo": self.redo_action}
+        for key in TOOLBAR_KEYS:
+            if key is None:
+                self.toolbar.addSeparator()
+            else:
+                self.toolbar.addAction(actions[key])
+
     def _build_status_bar(self) -> None:
         self.project_label = QLabel()
+        self.path_label = QLabel()
+        self.path_label.setObjectName("project_path")
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.format_label = QLabel()
         self.audit_label = QLabel()
-        for label in (self.project_label, self.format_label, self.audit_label):
+        self.recompute_label = QLabel()
+        self.recompute_label.setObjectName("recompute_state")
+        for label in (self.recompute_label, self.project_label, self.path_label, self.format_label,
+                      self.audit_label):
             label.setStyleSheet("padding: 0 8px;")
             self.statusBar().addPermanentWidget(label)
 
@@ -164,20 +281,39 @@ class MainWindow(QMainWindow):
 
     def _show_project(self, info) -> None:
         is_open = info is not None
+        writable = is_open and not info.read_only
         self.hint_label.setVisible(not is_open)
         self.assumption_panel.setEnabled(is_open)
-        for key in ("import", "export_xlsx", "export_pdf", "reports"):
+        for widget in (self.assumption_panel.pue_spin, self.assumption_panel.pue_slider,
+                       self.assumption_panel.zone_combo):
+            widget.setEnabled(writable)
+        for key in ("import", "export_xlsx", "export_pdf"):  # both write to the project and its audit log
+            self.action_map[key].setEnabled(writable)
+        for key in ("reports", "close_project", "drill_down", "audit_trail", "refresh"):
             self.action_map[key].setEnabled(is_open)
+        self._close_project_tabs()
+        self._show_counts()
         if not is_open:
             self.setWindowTitle("Carbon Workbench")
             self.project_label.setText("No project open")
+            self.project_label.setToolTip("")
+            self.path_label.clear()
             self.format_label.clear()
             self.audit_label.clear()
+            self.recompute_label.clear()
             return
-        self.setWindowTitle(f"{info.name} — Carbon Workbench")
-        self.project_label.setText(f"Project: {info.name}")
+        mode = " (read-only)" if info.read_only else ""
+        self.setWindowTitle(f"{info.name}{mode} — Carbon Workbench")
+        self.project_label.setText(f"Project: {info.name}{mode}")
         self.project_label.setToolTip(str(info.path))
+        self.path_label.setText(str(info.path))
         self.format_label.setText(f"Format version {info.format_version}")
+
+    def _close_project_tabs(self) -> None:
+        for index in reversed(range(self.tabs.count())):
+            if self.tabs.widget(index) is not self.overview:
+                self.close_tab(index)
+        self.tables.clear()
 
     def _show_assumptions(self, assumptions) -> None:
         if assumptions is not None:
@@ -192,6 +328,16 @@ class MainWindow(QMainWindow):
         self.runs_model.set_frame(response.runs)
         self.totals_panel.show_totals(response.result.totals, response.result.warnings)
         self.chart.show_hourly(response.hourly)
+        state = "preview, not stored" if response.request.preview else "stored values"
+        self.recompute_label.setText(f"Totals up to date ({self.session.set_name}, {state})")
+
+    def _preview_pue(self, value: float) -> None:
+        self.recompute_label.setText("Recomputing...")
+        self.recomputer.preview(pue=value)
+
+    def _recompute_failed(self, error: BaseException) -> None:
+        self.recompute_label.setText("Recompute failed")
+        show_error(self, "Recomputing the footprint", error)
 
     def _show_audit(self, status) -> None:
         if status is None:
@@ -200,75 +346,9 @@ class MainWindow(QMainWindow):
         self.audit_label.setText(status.describe())
         broken = "" if status.ok else "color: #b00020; font-weight: 600;"
         self.audit_label.setStyleSheet(f"padding: 0 8px; {broken}")
-
-    # -- opening projects --------------------------------------------------------------------
-
-    def open_project(self, path: str | Path) -> bool:
-        """Open the project at ``path``; on failure show the error and keep the current project."""
-        self.recomputer.cancel()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            opened = self._attempt("Opening the project", lambda: self.session.open(path))
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        if opened:
-            self.recent.add(path)
-            self._fill_recent_menu()
-            self.statusBar().showMessage(f"Opened {path}", 5000)
-        return opened
-
-    def choose_project(self) -> None:
-        start = str(Path(self.recent.paths()[0]).parent) if self.recent.paths() else ""
-        path, _filter = QFileDialog.getOpenFileName(self, "Open Project", start, PROJECT_FILTER)
-        if path:
-            self.open_project(path)
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        paths = self.recent.paths()
-        for number, path in enumerate(paths, start=1):
-            action = QAction(f"&{number} {Path(path).name}", self.recent_menu)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.setData(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_recent(p))
-            self.recent_menu.addAction(action)
-        if paths:
-            self.recent_menu.addSeparator()
-        self.recent_menu.addAction(self.action_map["clear_recent"])
-        self.action_map["clear_recent"].setEnabled(bool(paths))
-        self.recent_menu.setEnabled(True)
-
-    def open_recent(self, path: str) -> None:
-        if not Path(path).exists():
-            self.recent.remove(path)
-            self._fill_recent_menu()
-        self.open_project(path)
-
-    def clear_recent(self) -> None:
-        self.recent.clear()
-        self._fill_recent_menu()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None or self._dropped_inputs(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if _dropped_project(event.mimeData()) is not None or self._dropped_inputs(event.mimeData()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_project(event.mimeData())
-        inputs = self._dropped_inputs(event.mimeData())
-        if path is None and inputs:
-            event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.choose_import(inputs))
-            return
-        if path is None:
-            return
-        event.acceptProposedAction()
-        # Opened after the drop finishes, so an error dialog does not run inside the drag.
-        QTimer.singleShot(0, lambda: self.open_project(path))
+        self._show_counts()  # a new audit entry means the data or the assumptions changed
+        if self.audit_view is not None and self.tabs.indexOf(self.audit_view) >= 0:
+            self._refresh_audit_view()
 
     # -- assumptions -------------------------------------------------------------------------
 
@@ -277,7 +357,7 @@ class MainWindow(QMainWindow):
         self._attempt("Selecting the assumption set", lambda: self.session.select_set(name))
 
     def commit_assumption(self, key: str, value: Any) -> None:
-        """Store ``value`` for assumption ``key`` after asking for the rationale.
+        """Store ``value`` for assumption ``key`` after asking for the rationale, as an undoable edit.
 
         Does nothing when the value equals the stored one; cancelling the rationale discards
         the preview.
@@ -286,20 +366,22 @@ class MainWindow(QMainWindow):
         if self._committing or committed is None:
             return
         old = getattr(committed, key)
-        if _same_value(old, value):
+        if same_value(old, value):
             self._discard_preview()
             return
 
         self._committing = True
         try:
-            rationale = self.ask_rationale(SPECS[key].label, old, value)
+            label = SPECS[key].label
+            rationale = self.ask_rationale(label, old, value)
             self.recomputer.cancel()
             if not rationale:
                 self._discard_preview()
-                self.statusBar().showMessage(f"{SPECS[key].label} was not changed.", 5000)
+                self.statusBar().showMessage(f"{label} was not changed.", 5000)
                 return
-            label = SPECS[key].label
-            if self._attempt(f"Changing {label}", lambda: self.session.commit({key: value}, rationale)):
+            command = AssumptionChange.from_session(self.session, {key: value}, rationale,
+                                                    label=f"{label} = {value}")
+            if self.undo_history.push(command, operation=f"Changing {label}"):
                 self.statusBar().showMessage(f"{label} set to {value}; the change is in the audit log.", 5000)
             else:
                 self._discard_preview()
@@ -311,156 +393,20 @@ class MainWindow(QMainWindow):
         if self.session.assumptions != self.session.committed:
             self._attempt("Discarding the preview", self.session.discard_preview)
 
-    # -- import and export -------------------------------------------------------------------
+    # -- preferences -------------------------------------------------------------------------
 
-    # -- import wizard and reports view: every hook of these two views is in this block ----------
-
-    def _add_import_and_reports(self) -> None:
-        from PySide6.QtWidgets import QDockWidget
-
-        # Imported with the window, and the time zone list read on the pool, so that opening the
-        # wizard later does not stop the UI thread for the imports (about 1 s on a 2-core VM).
-        import workbench.ui.import_wizard  # noqa: F401
-        from workbench.ui.import_dialog import _known_zones
-        from workbench.ui.reports_view import ReportsView
-        from workbench.ui.workers import start_job
-
-        self._track(start_job(lambda _progress: _known_zones(), operation="Reading the time zone names", parent=self))
-
-        self.reports_view = ReportsView(self.session, self)
-        self.reports_dock = QDockWidget("Reports and Sign-off", self)
-        self.reports_dock.setObjectName("reports_dock")
-        self.reports_dock.setWidget(self.reports_view)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.reports_dock)
-        self.resizeDocks([self.reports_dock], [460], Qt.Orientation.Horizontal)
-        self.reports_dock.hide()
-        self.menuBar().actions()[0].menu().insertAction(self.action_map["quit"], self.action_map["reports"])
-        self.import_wizard = None
-
-    def show_reports(self) -> None:
-        self.reports_dock.show()
-        self.reports_dock.raise_()
-
-    def choose_import(self, paths=()) -> None:
-        """Open the import wizard (with ``paths`` already listed); the project changes only on its last page."""
-        from workbench.ui.import_wizard import ImportWizard
-
-        if self.session.project_file is None:
-            self.statusBar().showMessage("Open a project before importing files.", 8000)
-            return
-        wizard = ImportWizard(self.session, paths, parent=self)
-        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        wizard.imported.connect(lambda _reports: self.reload_after_import())
-        wizard.destroyed.connect(lambda: setattr(self, "import_wizard", None))
-        self.import_wizard = wizard
-        wizard.open()
-
-    def reload_after_import(self) -> JobHandle:
-        """Prepare the model again on the worker pool after an import, then recompute there too.
-
-        Preparing the model of a project with millions of energy rows takes seconds, so unlike
-        Session.reload() it never runs on the UI thread.
-        """
-        from workbench.ui.workers import start_job
-
-        self.recomputer.cancel()
-        self.statusBar().showMessage("Reading the imported data...")
-        handle = start_job(self.session.prepare_model_job(), operation="Reading the imported data", parent=self)
-        handle.succeeded.connect(self._adopt_model)
-        handle.failed.connect(lambda error: show_error(self, "Reading the imported data", error))
-        return self._track(handle)
-
-    def _adopt_model(self, model) -> None:
-        from workbench.services.session import compute_response
-        from workbench.ui.workers import start_job
-
-        requests = []
-        if not self._attempt("Reading the imported data", lambda: requests.append(self.session.adopt_model(model))):
-            return
-        request = requests[0]
-        handle = start_job(lambda _progress: compute_response(request), operation="Recomputing after the import",
-                           parent=self)
-        handle.succeeded.connect(self.session.apply)
-        handle.succeeded.connect(lambda _response: self.statusBar().showMessage("Imported data recomputed.", 5000))
-        handle.failed.connect(lambda error: show_error(self, "Recomputing after the import", error))
-        self._track(handle)
-
-    def _dropped_inputs(self, mime: QMimeData) -> list[str]:
-        """Return the dropped local files that are not projects, when a project is open to import them into."""
-        if self.session.project_file is None or not mime.hasUrls():
-            return []
-        return [url.toLocalFile() for url in mime.urls()
-                if url.isLocalFile() and not url.toLocalFile().lower().endswith(".cwb")]
-
-    def choose_import_dialog(self) -> None:
-        """Open the one-page import dialog of earlier versions."""
-        from workbench.services.imports import KINDS
-
-        dialog = ImportDialog(KINDS, self)
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self.preferences, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.start_import(dialog.request())
+            self.set_preferences(dialog.preferences())
 
-    def start_import(self, request: ImportRequest) -> JobHandle:
-        """Import ``request.paths`` in a worker behind a progress dialog, then list the rejected rows."""
-        names = ", ".join(path.name for path in request.paths)
-        handle = start_job_with_dialog(self, import_job(self.session, request), operation="Importing files",
-                                       label=f"Importing {names}")
-        handle.succeeded.connect(lambda reports: self._import_done(ImportOutcome(reports=list(reports))))
-        handle.failed.connect(self._import_failed)
-        return self._track(handle)
-
-    def _import_done(self, outcome: ImportOutcome) -> None:
-        self._attempt("Recomputing after the import", self.session.reload)
-        self._show_import_result(outcome)
-
-    def _import_failed(self, error: BaseException) -> None:
-        if isinstance(error, OperationCancelled):
-            self.statusBar().showMessage("Import cancelled; the project is unchanged.", 8000)
-        elif isinstance(error, InputRejectedError) and error.problems:
-            log.warning("import rejected: %s", error)
-            self._show_import_result(ImportOutcome(failure=str(error), problems=list(error.problems)))
-        else:
-            show_error(self, "Importing files", error)
-
-    def _show_import_result(self, outcome: ImportOutcome) -> None:
-        dialog = ImportResultDialog(outcome, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.last_import_result = dialog
-        dialog.destroyed.connect(lambda: setattr(self, "last_import_result", None))
-        dialog.open()
-
-    def choose_export(self, fmt: str) -> None:
-        info = self.session.project
-        if info is None:
-            return
-        self.show_reports()
-        self.reports_view.choose_and_export(fmt)
-
-    def start_export(self, request: ExportRequest) -> JobHandle:
-        """Write the report in a worker behind a progress dialog."""
-        operation = f"Exporting the {request.fmt.upper()} report"
-        handle = start_job_with_dialog(self, export_job(self.session, request), operation=operation,
-                                       label=f"Writing {request.out.name}")
-        handle.succeeded.connect(lambda result: self._export_done(request, result))
-        handle.failed.connect(lambda error: self._export_failed(operation, error))
-        return self._track(handle)
-
-    def _export_done(self, request: ExportRequest, result: Any) -> None:
-        self._attempt("Checking the audit log", self.session.refresh_audit)
-        signed = " and signed" if request.sign_key else ""
-        self.statusBar().showMessage(f"Wrote{signed} {request.out}", 10000)
-        log.info("exported %s (%s)", request.out, type(result).__name__)
-
-    def _export_failed(self, operation: str, error: BaseException) -> None:
-        if isinstance(error, OperationCancelled):
-            self.statusBar().showMessage("Export cancelled.", 8000)
-        else:
-            show_error(self, operation, error)
-
-    def _track(self, handle: JobHandle) -> JobHandle:
-        self.jobs.append(handle)
-        handle.finished.connect(lambda: self.jobs.remove(handle))
-        return handle
+    def set_preferences(self, preferences) -> None:
+        """Store ``preferences``, apply theme and number style, and redraw the figures."""
+        self.preferences = preferences
+        save_preferences(self.settings, preferences)
+        apply_preferences(preferences)
+        self._show_result(self.session.result)
+        self._apply_trial_preference()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -479,54 +425,5 @@ class MainWindow(QMainWindow):
             handle.cancel()
         self.recomputer.shutdown()
         self.session.close()
+        self._release_lock()
         super().closeEvent(event)
-
-    # -- 7B hook: the assumption editor and the charts, as two tabbed docks with a View menu ----
-
-    def _add_assumption_and_chart_views(self) -> None:
-        from PySide6.QtWidgets import QDockWidget
-
-        from workbench.ui.assumption_editor import AssumptionEditorView
-        from workbench.ui.charts.view import ChartsView
-
-        # NOTE: commands run directly until the undo stack exists; pass its push as ``push=`` then.
-        self.assumption_editor = AssumptionEditorView(self.session, self.recomputer,
-                                                      push=getattr(self, "push_command", None),
-                                                      ask_rationale=self.ask_rationale)
-        self.charts_view = ChartsView(self.session)
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.setToolTipsVisible(True)
-        view_menu.menuAction().setToolTip("Show or hide the assumption editor and the charts")
-        docks = []
-        for widget, title, name, tip in (
-                (self.assumption_editor, "Assumption editor", "assumption_editor_dock",
-                 "Show the assumption editor: values, sources, distributions and rationales of the selected set"),
-                (self.charts_view, "Charts", "charts_dock",
-                 "Show the charts: energy over time, scopes, runs, embodied and operational, data quality")):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            action = dock.toggleViewAction()
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-            view_menu.addAction(action)
-            docks.append(dock)
-        self.tabifyDockWidget(docks[0], docks[1])
-        docks[0].raise_()
-
-
-def _dropped_project(mime: QMimeData) -> str | None:
-    """Return the first local ``.cwb`` file among the dropped URLs, or None."""
-    if not mime.hasUrls():
-        return None
-    for url in mime.urls():
-        if url.isLocalFile() and url.toLocalFile().lower().endswith(".cwb"):
-            return url.toLocalFile()
-    return None
-
-
-def _same_value(old: Any, new: Any) -> bool:
-    if isinstance(old, float) and isinstance(new, (float, int)):
-        return math.isclose(old, float(new), rel_tol=0, abs_tol=1e-9)
-    return (old or "") == (new or "")

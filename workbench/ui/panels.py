@@ -23,8 +23,24 @@ PUE_SLIDER_SCALE = 100  # slider steps per PUE unit, matching the spin box's two
 SLIDER_COMMIT_DELAY_MS = 700  # keyboard or wheel moves of the slider commit after this pause
 
 
+class ClickableLabel(QLabel):
+    """A label that emits ``clicked`` when the left mouse button is released over it."""
+
+    clicked = Signal()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+
 class TotalsPanel(QGroupBox):
-    """Facility energy and emissions of all runs, in MWh and tCO2e, plus the result's warnings."""
+    """Facility energy and emissions of all runs, in MWh and tCO2e, plus the result's warnings.
+
+    Clicking a figure emits ``drill_requested`` with the figure's key (such as "total_co2e_kg").
+    """
+
+    drill_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Totals (footprint view, location-based)", parent)
@@ -34,10 +50,12 @@ class TotalsPanel(QGroupBox):
         for column, (key, caption, _unit, _scale) in enumerate(TOTALS):
             title = QLabel(caption)
             title.setStyleSheet("color: #555;")
-            value = QLabel(MISSING)
+            value = ClickableLabel(MISSING)
             value.setObjectName(f"total_{key}")
             value.setStyleSheet("font-size: 16pt; font-weight: 600;")
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setCursor(Qt.CursorShape.PointingHandCursor)
+            value.setToolTip(f"{caption}: click to see the runs, hours, source files and factors behind it")
+            value.clicked.connect(lambda key=key: self.drill_requested.emit(key))
             layout.addWidget(title, 0, column)
             layout.addWidget(value, 1, column)
             self.value_labels[key] = value

@@ -32,15 +32,22 @@ HISTORY_HEADERS = ("Stage", "Name", "Signed at", "State SHA-256", "Assumption se
 
 
 class ReportsView(QWidget):
-    """Sign-offs and exports of the session's project; ``exported`` carries each ExportResult."""
+    """Sign-offs and exports of the session's project; ``exported`` carries each ExportResult.
+
+    A project open read-only cannot be signed off or exported: those buttons stay disabled
+    (verifying an earlier export still works). ``key_folder()`` returns the folder where the
+    key file dialogs start.
+    """
 
     exported = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None,
-                 choose_export: Callable[[ExportDialog], bool] | None = None) -> None:
+                 choose_export: Callable[[ExportDialog], bool] | None = None,
+                 key_folder: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reports_view")
         self.session = session
+        self.key_folder = key_folder or (lambda: "")  # where key file dialogs start (the preference)
         self.choose_export = choose_export or (lambda dialog: dialog.exec() == QDialog.DialogCode.Accepted)
         self.handle: JobHandle | None = None
         self.last_result = None
@@ -169,10 +176,11 @@ class ReportsView(QWidget):
             label.setText(row.describe() if row.enabled or row.latest else f"{row.describe()}; {row.blocked_by}")
             changed = row.latest is not None and not row.latest.current
             label.setStyleSheet("color: #b00020;" if changed else "")
-            self.sign_buttons[row.stage].setEnabled(row.enabled and project is not None)
+            self.sign_buttons[row.stage].setEnabled(row.enabled and self._writable())
             self.sign_buttons[row.stage].setToolTip(
-                f"Record that the {row.stage} approves the current project state" if row.enabled
-                else f"Not yet: this stage {row.blocked_by}")
+                "The project is open read-only: open it for writing to sign off" if project is not None
+                and not self._writable() else f"Record that the {row.stage} approves the current project state"
+                if row.enabled else f"Not yet: this stage {row.blocked_by}")
         self._fill_history(items)
         self._set_running(self._running())
 
@@ -220,7 +228,11 @@ class ReportsView(QWidget):
         info = self.session.project
         if info is None:
             return None
-        dialog = ExportDialog(fmt, report_stages.suggested_output(info.path, self.session.set_name, fmt), self)
+        if info.read_only:
+            self.progress_label.setText("The project is open read-only; open it for writing to export.")
+            return None
+        dialog = ExportDialog(fmt, report_stages.suggested_output(info.path, self.session.set_name, fmt), self,
+                              key_folder=self.key_folder())
         key, password = self._key()
         if key is not None:
             dialog.key_edit.setText(str(key))
@@ -315,14 +327,18 @@ class ReportsView(QWidget):
 
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
-        self.export_button.setEnabled(not running and self.session.project_file is not None)
+        self.export_button.setEnabled(not running and self._writable())
         self.verify_button.setEnabled(not running and self.last_result is not None)
+
+    def _writable(self) -> bool:
+        info = self.session.project
+        return info is not None and not info.read_only
 
     def _key(self) -> tuple[Path | None, bytes | None]:
         key = self.key_edit.text().strip()
         return (Path(key), self.password_edit.text().encode("utf-8")) if key else (None, None)
 
     def _choose_key(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Signing key", "", KEY_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, "Signing key", self.key_folder(), KEY_FILTER)
         if path:
             self.key_edit.setText(path)

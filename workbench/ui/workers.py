@@ -42,9 +42,15 @@ class _Runnable(QRunnable):
         try:
             result = self._job(self._progress)
         except BaseException as error:  # every failure goes back to the GUI thread as a value
-            self._relay.failed.emit(error)
+            self._report(self._relay.failed, error)
         else:
-            self._relay.succeeded.emit(result)
+            self._report(self._relay.succeeded, result)
+
+    def _report(self, signal, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError as error:  # the window that started the job closed while it ran
+            log.info("a job finished after the window that started it closed: %s", error)
 
 
 class JobHandle(QObject):

@@ -14,7 +14,8 @@ from PySide6.QtGui import QAction, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
-from workbench.services.chart_state import ChartOptions, write_csv
+from workbench.services.chart_csv import write_frame_csv
+from workbench.services.chart_state import ChartOptions
 from workbench.ui.actions import ActionSpec, build_action
 from workbench.ui.errors import show_error
 
@@ -123,7 +124,7 @@ class ChartWidget(QWidget):
         """Write the chart as ``fmt`` (png, svg or csv) to ``path``; return the path."""
         path = Path(path)
         if fmt == "csv":
-            return write_csv(self.data(), path)
+            return write_frame_csv(self.data(), path)
         scene = self.plot_widget.scene()
         if fmt == "png":
             exporter = pg.exporters.ImageExporter(scene)
