@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pandas and the engine's model load lazily, when a project o
 
     from workbench.engine.footprint import FootprintResult
     from workbench.services.compute import FootprintModel
+    from workbench.services.opening import OpenedProject
 
 log = logging.getLogger(__name__)
 
@@ -196,22 +197,30 @@ class Session:
         previously open project stays open and unchanged. A damaged page found later, while the
         lists or the first result are read, raises DamagedProjectError and leaves no project open.
         """
-        project = projects.open_existing(path)
-        try:
-            with projects.reporting_damage(project.path):
-                model = _prepare_model(project)
-        except BaseException:
-            project.close()
-            raise
+        from workbench.services.opening import read_project
+
+        self.adopt_opened(read_project(path))
+
+    def adopt_opened(self, opened: "OpenedProject") -> None:
+        """Make ``opened`` (from :func:`workbench.services.opening.read_project`, any thread) the open project.
+
+        Runs on the owning thread: it opens this thread's connection, reads the assumption sets,
+        zones and audit status, and publishes the first result, which ``opened`` already holds.
+        A damaged page found here raises DamagedProjectError and leaves no project open.
+        """
+        project = opened.project.connect()
         self._close_project()
         self._project = project
-        self._model = model
+        self._model = opened.model
         try:
-            # A damaged page can sit in a table that only the lists or the first result read.
+            # A damaged page can sit in a table that only the lists read.
             with projects.reporting_damage(project.path):
                 self._set("project", ProjectInfo(Path(project.path), project.name, project.format_version))
                 self._refresh_lists()
-                self._select(assumption_service.DEFAULT_SET)
+                self._set("set_name", opened.set_name)
+                self._set("committed", opened.committed)
+                self._set("assumptions", opened.committed)
+                self.apply(dataclasses.replace(opened.response, request=self.request(opened.committed)))
         except BaseException:
             self.close()
             raise

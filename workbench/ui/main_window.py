@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHeaderView, QLabel, QMainWindow,
                                QMenu, QSplitter, QTableView, QVBoxLayout, QWidget)
 
@@ -205,12 +205,18 @@ class MainWindow(QMainWindow):
 
     def open_project(self, path: str | Path) -> bool:
         """Open the project at ``path``; on failure show the error and keep the current project."""
+        from workbench.ui.opening import read_in_background
+
         self.recomputer.cancel()
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            opened = self._attempt("Opening the project", lambda: self.session.open(path))
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        # Read and computed on the pool behind a progress dialog with Cancel; adopted here.
+        handle = read_in_background(self, path)
+        if isinstance(handle.error, OperationCancelled):
+            self.statusBar().showMessage(f"Opening {path} cancelled.", 8000)
+            return False
+        if handle.error is not None:
+            show_error(self, "Opening the project", handle.error)
+            return False
+        opened = self._attempt("Opening the project", lambda: self.session.adopt_opened(handle.result))
         if opened:
             self.recent.add(path)
             self._fill_recent_menu()
