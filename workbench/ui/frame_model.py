@@ -66,10 +66,25 @@ class DataFrameModel(QAbstractTableModel):
         """Show ``frame``, in the order of the last :meth:`sort`; a missing column raises KeyError."""
         if frame is not None and self._sort_key is not None:
             frame = _sorted(frame, *self._sort_key)
+        arrays = [] if frame is None else [frame[column.key].to_numpy() for column in self._columns]
+        if self._same_rows(frame, arrays):
+            # The same rows in the same order with new values (a preview while dragging): the view
+            # repaints the visible cells and keeps its selection and scroll position.
+            self._frame, self._arrays = frame, arrays
+            self.dataChanged.emit(self.index(0, 0), self.index(len(frame) - 1, len(self._columns) - 1))
+            return
         self.beginResetModel()
         self._frame = frame
-        self._arrays = [] if frame is None else [frame[column.key].to_numpy() for column in self._columns]
+        self._arrays = arrays
         self.endResetModel()
+
+    def _same_rows(self, frame: "pd.DataFrame | None", arrays: list[Any]) -> bool:
+        """True when ``frame`` has the shown frame's length and the same first-column values in order."""
+        if frame is None or self._frame is None or len(frame) != len(self._frame) or not len(frame):
+            return False
+        import numpy as np
+
+        return bool(np.array_equal(arrays[0], self._arrays[0]))
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         if parent.isValid() or self._frame is None:

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.assumption_panel.pue_committed.connect(lambda value: self.commit_assumption("pue", value))
         self.assumption_panel.zone_committed.connect(lambda value: self.commit_assumption("factor_zone", value))
         self.recomputer.failed.connect(lambda error: show_error(self, "Recomputing the footprint", error))
+        self.recomputer.add_shaper(self.chart.shaper)  # chart data shaped off the UI thread while dragging
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -191,7 +192,7 @@ class MainWindow(QMainWindow):
             return
         self.runs_model.set_frame(response.runs)
         self.totals_panel.show_totals(response.result.totals, response.result.warnings)
-        self.chart.show_hourly(response.hourly)
+        self.chart.show_result(response)  # its curves were shaped in the recompute worker
 
     def _show_audit(self, status) -> None:
         if status is None:
@@ -500,6 +501,7 @@ class MainWindow(QMainWindow):
                                                       push=getattr(self, "push_command", None),
                                                       ask_rationale=self.ask_rationale)
         self.charts_view = ChartsView(self.session)
+        self.recomputer.add_shaper(self.charts_view.energy.shaper)
         view_menu = self.menuBar().addMenu("&View")
         view_menu.setToolTipsVisible(True)
         view_menu.menuAction().setToolTip("Show or hide the assumption editor and the charts")

@@ -92,7 +92,8 @@ class ChartsView(QWidget):
         if response is None or chart in self._fed:
             return
         if chart is self.energy:
-            self.energy.show_frames(response.hourly, response.runs)
+            self.energy.show_frames(response.hourly, response.runs, response.shaped,
+                                    chart_data.row_index(response.request.model))
         elif chart is self.per_run:
             self.per_run.show_runs(response.runs)
         elif chart is self.embodied:
