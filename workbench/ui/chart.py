@@ -163,6 +163,11 @@ def _largest_runs(hourly: "pd.DataFrame", index=None) -> dict[str, tuple[np.ndar
     from workbench.services.chart_data import OTHER_SERIES, energy_stacked
 
     table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES, index=index)
+    # Means over a few hours, about one point per pixel, as the stacked energy chart draws them:
+    # 12 curves of 8,760 hours took about 30 ms to set and as long to paint on every frame.
+    from workbench.ui.charts.energy import binned
+
+    table, _bin_hours = binned(table)
     hours = table.index.to_numpy(np.float64)
     return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, table[name].to_numpy(np.float64))
             for name in table.columns}
