@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
 
         self.recomputer.cancel()
         # Read and computed on the pool behind a progress dialog with Cancel; adopted here.
-        handle = read_in_background(self, path)
+        handle = read_in_background(self, path, self.recomputer.frozen_shapers())
         if isinstance(handle.error, OperationCancelled):
             self.statusBar().showMessage(f"Opening {path} cancelled.", 8000)
             return False
@@ -378,14 +378,13 @@ class MainWindow(QMainWindow):
         return self._track(handle)
 
     def _adopt_model(self, model) -> None:
-        from workbench.services.session import compute_response
         from workbench.ui.workers import start_job
 
         requests = []
         if not self._attempt("Reading the imported data", lambda: requests.append(self.session.adopt_model(model))):
             return
         request = requests[0]
-        handle = start_job(lambda _progress: compute_response(request), operation="Recomputing after the import",
+        handle = start_job(self.recomputer.compute_job(request), operation="Recomputing after the import",
                            parent=self)
         handle.succeeded.connect(self.session.apply)
         handle.succeeded.connect(lambda _response: self.statusBar().showMessage("Imported data recomputed.", 5000))

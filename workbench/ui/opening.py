@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QWidget
@@ -19,11 +20,22 @@ from workbench.ui.workers import JobHandle, start_job_with_dialog
 log = logging.getLogger(__name__)
 
 
-def read_in_background(parent: QWidget, path: str | Path) -> JobHandle:
+def read_in_background(parent: QWidget, path: str | Path, shapers: Sequence[Callable] = ()) -> JobHandle:
     """Read ``path`` on the pool and return the finished handle: ``result`` holds the OpenedProject,
-    or ``error`` the exception (OperationCancelled when the user pressed Cancel)."""
-    handle = start_job_with_dialog(parent, open_job(path), operation="Opening the project",
-                                   label=f"Opening {Path(path).name}")
+    or ``error`` the exception (OperationCancelled when the user pressed Cancel).
+
+    ``shapers`` (from :meth:`Recomputer.frozen_shapers`) shape the views' data from the first
+    result on the pool too.
+    """
+    read = open_job(path)
+
+    def job(progress):
+        opened = read(progress)
+        for shaper in shapers:
+            shaper(opened.response)
+        return opened
+
+    handle = start_job_with_dialog(parent, job, operation="Opening the project", label=f"Opening {Path(path).name}")
     if handle.running:
         loop = QEventLoop()
         handle.finished.connect(loop.quit)

@@ -57,6 +57,15 @@ class Recomputer(QObject):
         returns a function that fills the response's ``shaped`` cache off that thread (or None to skip)."""
         self._shapers.append(freeze)
 
+    def compute_job(self, request) -> Callable[[Any], RecomputeResponse]:
+        """Return a pool job that computes ``request`` and shapes the views' data, as previews are."""
+        shapers = self.frozen_shapers()
+        return lambda _progress: _compute_and_shape(request, shapers)
+
+    def frozen_shapers(self) -> list[Shaper]:
+        """Return the shapers for the views as they are now (call on the UI thread, run them on any)."""
+        return [shaper for shaper in (freeze() for freeze in self._shapers) if shaper is not None]
+
     def preview(self, **changes: Any) -> None:
         """Preview the committed assumptions with ``changes``; later calls add to the same preview."""
         self._pending.update(changes)
@@ -95,9 +104,8 @@ class Recomputer(QObject):
             return
         request = self._session.preview(dict(self._pending))
         self._pending.clear()
-        shapers = [shaper for shaper in (freeze() for freeze in self._shapers) if shaper is not None]
-        handle = start_job(lambda _progress: _compute_and_shape(request, shapers), operation="Recomputing the footprint",
-                           pool=self._pool, parent=self)
+        handle = start_job(self.compute_job(request), operation="Recomputing the footprint", pool=self._pool,
+                           parent=self)
         self._jobs.add(handle)
         handle.succeeded.connect(self._apply)
         handle.failed.connect(self.failed.emit)
