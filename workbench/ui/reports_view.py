@@ -52,9 +52,26 @@ class ReportsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.signoff_box)
         layout.addWidget(self.export_box, 1)
-        session.subscribe("project", lambda _info: self.refresh())
-        session.subscribe("audit", lambda _status: self.refresh())
-        self.refresh()
+        self._stale = False
+        session.subscribe("project", lambda _info: self.refresh_when_shown())
+        session.subscribe("audit", lambda _status: self.refresh_when_shown())
+        self.refresh_when_shown()
+
+    def refresh_when_shown(self) -> None:
+        """Refresh now if the view shows, else when it is next shown.
+
+        The refresh hashes the whole project state (tens of seconds of CPU on a project with
+        millions of energy rows), so a hidden view must not hold the worker pool with it.
+        """
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     # -- construction ------------------------------------------------------------------------
 
@@ -145,6 +162,7 @@ class ReportsView(QWidget):
         The stages compare each sign-off with the project state's SHA-256, which takes seconds on
         a project with millions of energy rows, so it never runs on the UI thread.
         """
+        self._stale = False
         project = self.session.project_file
         if project is None:
             self.show_stages([], [])
