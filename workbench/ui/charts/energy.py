@@ -270,6 +270,14 @@ def binned(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         return frame, 1
     start = frame.index.to_numpy(np.int64)
     groups = (start - start[0]) // (hours * 3600)
-    means = frame.groupby(groups).mean()
-    means.index = start[0] + means.index.to_numpy(np.int64) * hours * 3600
-    return means, hours
+    # The index is sorted, so each bin is one run of rows: reduceat sums them without a groupby
+    # (the groupby took about 5 ms of each frame of a slider drag).
+    firsts = np.concatenate(([0], np.flatnonzero(np.diff(groups)) + 1))
+    values = frame.to_numpy(np.float64)
+    present = ~np.isnan(values)
+    sums = np.add.reduceat(np.where(present, values, 0.0), firsts, axis=0)
+    counts = np.add.reduceat(present, firsts, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    index = pd.Index(start[0] + groups[firsts] * hours * 3600, name=frame.index.name)
+    return pd.DataFrame(means, index=index, columns=frame.columns), hours
