@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, eq=False)
 class OpenedProject:
-    """A project read off the owning thread: its file (connection closed), model and first result.
+    """A project read off the owning thread: its file with the connection closed, its model and first result.
 
     ``response`` is computed for ``committed``, the stored values of ``set_name``; its request
     has serial 0 and the session renumbers it when it adopts the project.

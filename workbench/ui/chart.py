@@ -125,7 +125,7 @@ class EnergyChart(QWidget):
 
 @dataclass(frozen=True)
 class ChartSeries:
-    """What the chart draws: hours and kWh per curve, the hour span, and the y ceiling (None: automatic)."""
+    """The curves of the chart: hours and kWh per curve, the hour span, and the y ceiling (None: automatic)."""
 
     series: dict[str, tuple[np.ndarray, np.ndarray]]
     first_hour: float

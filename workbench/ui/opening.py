@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def read_in_background(parent: QWidget, path: str | Path, shapers: Sequence[Callable] = ()) -> JobHandle:
-    """Read ``path`` on the pool and return the finished handle: ``result`` holds the OpenedProject,
+    """Read ``path`` on the pool and return the finished handle: ``result`` is the OpenedProject,
     or ``error`` the exception (OperationCancelled when the user pressed Cancel).
 
     ``shapers`` (from :meth:`Recomputer.frozen_shapers`) shape the views' data from the first

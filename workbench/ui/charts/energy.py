@@ -219,7 +219,7 @@ class EnergyOverTimeChart(ChartWidget):
 
 @dataclass(frozen=True, eq=False)
 class EnergyShape:
-    """What the chart draws for one result and one set of options (see :func:`shape_energy`)."""
+    """The curves of the chart for one result and one set of options (see :func:`shape_energy`)."""
 
     all_series: list[str]
     frame: pd.DataFrame  # shown series per hour, in the chosen unit
