@@ -142,7 +142,7 @@ def step(window: MainWindow, count: int) -> dict:
 
 def breakdown(window: MainWindow, count: int) -> dict:
     """Return the median CPU milliseconds of each step of one frame, run one by one on this thread."""
-    from workbench.services.session import compute_response, runs_frame
+    from workbench.services.session import RecomputeResponse, runs_frame
 
     session, steps = window.session, {}
 
@@ -154,11 +154,13 @@ def breakdown(window: MainWindow, count: int) -> dict:
 
     for index in range(count):
         request = session.preview({"pue": 1.3 + 0.01 * index})
+        shapers = window.recomputer.frozen_shapers()  # as the recomputer freezes them for each request
         result = timed("worker: footprint of every run", lambda: request.model.compute(request.assumptions))
-        timed("worker: hourly chart series", lambda: request.model.hourly(request.assumptions))
-        timed("worker: runs table frame", lambda: runs_frame(result))
-        response = compute_response(request)
-        timed("UI: apply the result (totals, runs table, both charts' data)", lambda: session.apply(response))
+        hourly = timed("worker: hourly chart series", lambda: request.model.hourly(request.assumptions))
+        runs = timed("worker: runs table frame", lambda: runs_frame(result))
+        response = RecomputeResponse(request, result, hourly, runs)
+        timed("worker: both charts' curves shaped from the result", lambda: [shaper(response) for shaper in shapers])
+        timed("UI: apply the result (totals, runs table, set both charts' data)", lambda: session.apply(response))
         timed("UI: paint the central chart", lambda: window.chart.plot_widget.viewport().repaint())
         timed("UI: paint the stacked energy chart", lambda: window.charts_view.energy.plot_widget.viewport().repaint())
         timed("UI: paint the rest of the window", QCoreApplication.processEvents)
@@ -189,13 +191,14 @@ energy chart (stacked by site, hourly intensity overlay, {results['chart_hours']
 | 1-minute load average of the machine at the end (2 cores) | {t['load_average']:.1f} |
 
 Goal: at least {GOAL_FPS:g} frames per second; {verdict}. Moves that arrive while a recompute runs
-merge into the next request (`workbench/ui/recompute.py` throttles; before this change its timer
-restarted on every move, so a steady drag showed nothing until the mouse rested). The hourly
-chart series are prepared once per project (`workbench/services/chart_series.py`); before that,
-building them took about 2 s per recompute on this project. The first run of this script, before
-those changes and before the central chart was capped at 12 curves, gave 0.15 frames per second.
-The whole window takes part: the central chart and the runs table redraw on every frame too,
-while hidden chart tabs wait until they show.
+merge into the next request (`workbench/ui/recompute.py` throttles). The hourly chart series
+are prepared once per project (`workbench/services/chart_series.py`). The whole window takes
+part: the central chart and the runs table redraw on every frame too, while hidden chart tabs
+wait until they show. Other helpers' jobs shared the 2 cores (load average above).
+
+History of this figure: 0.15 frames per second on the first run (central chart of 1,000 curves,
+hourly series rebuilt per recompute); 1.8 to 2.6 after the 12-curve cap and the prepared series
+(7B, 01:47 UTC, load 6.9); {results['fps_note']}
 
 CPU time of each step of one frame, run one after the other on one thread (median of
 {results['breakdown_frames']} frames, same load):
@@ -220,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=60.0)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--write-results", action="store_true")
+    parser.add_argument("--note", default="", help="sentence on what changed, for RESULTS.md")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     settings = Path(os.environ.get("TMPDIR", "/tmp")) / "bench_pue_drag_settings.ini"
@@ -230,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                "rate_hz": args.rate, "hours": len(response.hourly),
                "chart_hours": len(window.charts_view.energy.data()),
                "stream": stream(window, args.seconds, args.rate), "step": step(window, args.steps),
-               "breakdown": breakdown(window, 7), "breakdown_frames": 7}
+               "breakdown": breakdown(window, 7), "breakdown_frames": 7,
+               "fps_note": args.note}
     print(json.dumps(results, indent=2))
     if args.write_results:
         write_results(results, HERE / "RESULTS.md")

@@ -215,19 +215,28 @@ Goal: no gap over {GOAL_MS:.0f} ms while Monte Carlo and comparison run ({verdic
 largest gap in the phases from the first live interval on is {worst_views:.1f} ms, and {worst:.1f} ms
 over all phases). With nothing running in the background the largest gap was
 {idle['max_ms']:.1f} ms, which shows the machine's scheduling noise at that load. The adaptive run
-stopped after {result['adaptive_trials']:,} trials. Opening the project took {result['open_s']:.1f} s on the
-UI thread before the probe started, and showing the docks repaints the main window's energy
-chart of 1,000 runs. Both are costs of the main window, not of these views. Once a project is
+stopped after {result['adaptive_trials']:,} trials. Opening the project took {result['open_s']:.1f} s; it is
+read on the worker pool behind a progress dialog, and the UI thread only adopts the result
+(before that change it blocked the UI thread for 90 to 190 s under load). Once a project is
 open its long-lived objects are frozen out of the garbage collector (`gc.freeze`), because each
 full collection on the UI thread had taken 100 to 180 ms with the reference project open. The
 offscreen platform paints into memory, so a real display adds its own painting time.
 
-The views' own work on the UI thread stays under about 30 ms per call, and the collector no
-longer pauses it. The gaps above 100 ms therefore come from the worker threads, which share the
-CPU and the interpreter lock with the UI thread. Monte Carlo and comparison run as Python
-threads at nice +5, and a gap opens when the thread holding the lock is not scheduled. The gaps grew with the
-load of the other work on the machine. Running the analyses in a child process would take
-them off the interpreter lock; that is not done yet.
+The views' own work on the UI thread stayed under about 10 ms per call on this run (44 ms on
+an earlier run at load 3). Monte Carlo and
+comparison run as Python threads at nice +5 and share the CPU and the interpreter lock with the
+UI thread. A probe without Qt (a 5 ms sleep loop on the main thread while 1,000,000 trials ran
+in a thread, 2026-12-05 02:14 UTC, load 1.8) saw at most 13 ms with Python's default 5 ms switch
+interval and at most 7 ms with 2 ms, so the vectorised batches release the lock often enough.
+Workers now ask for the 2 ms interval (`workbench/ui/workers.py`, `share_interpreter_with_ui`).
+The gaps over 100 ms that remain come in the phase with PUE previews, where each applied
+preview also redraws the main window's two energy charts and runs table on the UI thread (about
+100 to 170 ms of UI work per frame, see the PUE slider section), and they grow with the load of
+other jobs on the 2 cores. A child process would not remove either cause, so none was added.
+
+Before the changes of 2026-12-05 (work on opening, chart data and the worker pool), at load 9.7:
+showing both docks 2,216 ms, Monte Carlo 121 to 144 ms, Monte Carlo with comparison 340 ms, and
+the same with PUE previews 287 ms. Opening the project blocked the UI thread for 91.5 s.
 """
 
 

@@ -41,6 +41,7 @@ def view(qtbot, session):
     charts.resize(1000, 600)
     charts.show()
     qtbot.waitExposed(charts)
+    qtbot.waitUntil(lambda: not charts.quality_job.running)  # the quality counts load on the pool
     return charts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -9,8 +10,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from workbench.ui.charts.base import cache_axes
+
 if TYPE_CHECKING:
     import pandas as pd
+
+    from workbench.services.session import RecomputeResponse
 
 # Up to this many hours a curve also draws a marker per hour, so short runs stay visible.
 MARKER_LIMIT = 200
@@ -19,6 +24,7 @@ HOUR_S = 3600.0
 # one curve, so a project of 1,000 runs draws 12 curves instead of 1,000 (and stays live).
 MAX_CURVES = 12
 OTHER_RUNS = "other runs"
+SHAPE_KEY = ("central_energy_chart", MAX_CURVES)  # this chart's entry in RecomputeResponse.shaped
 
 
 class EnergyChart(QWidget):
@@ -45,10 +51,13 @@ class EnergyChart(QWidget):
             axis.enableAutoSIPrefix(False)
             axis.setPen(pg.mkPen("#444"))
             axis.setTextPen(pg.mkPen("#222"))
+        cache_axes(self.plot_item)
         self.legend = self.plot_item.addLegend(offset=(-10, 10), labelTextColor="#222")  # top right
         # Two invisible points at zero energy that span the data's hours, so auto-range keeps
         # the zero line in view and a run of one hour still gets an hour-wide time axis.
         self.floor = pg.PlotDataItem(pen=None)
+        self._floor: tuple[float, float] | None = None
+        self._y_top: float | None = None
         self.plot_item.addItem(self.floor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -56,32 +65,50 @@ class EnergyChart(QWidget):
 
     def show_hourly(self, hourly: "pd.DataFrame | None") -> None:
         """Draw ``hourly`` (columns run, hour_utc in Unix seconds, facility_energy_kwh)."""
-        if hourly is None or hourly.empty:
+        self._show(None if hourly is None or hourly.empty else chart_series(hourly))
+
+    def show_result(self, response: "RecomputeResponse | None") -> None:
+        """Draw a recompute response's hourly frame, using the series a worker shaped for it if any."""
+        if response is None:
             self.clear()
             return
-        many = hourly["run"].nunique() > MAX_CURVES
-        series = _largest_runs(hourly) if many else _each_run(hourly)
-        for name in [name for name in self.curves if name not in series]:
-            self._remove(name)
-        for number, (name, (hours, energy_kwh)) in enumerate(series.items()):
-            self._draw(name, number, hours, energy_kwh)
-        first_hour = float(hourly["hour_utc"].min())
-        last_hour = float(hourly["hour_utc"].max())
-        self.floor.setData([first_hour - HOUR_S / 2, last_hour + HOUR_S / 2], [0.0, 0.0])
-        if not many:
-            self.plot_item.enableAutoRange(y=True)
-            return
-        # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
-        # frame of a drag. Projects with few runs keep the automatic range.
-        from workbench.ui.charts.base import nice_ceiling
+        self._show(response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, _index(response))))
 
-        top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values())
-        self.plot_item.setYRange(0.0, nice_ceiling(top), padding=0.02)
+    def shaper(self):
+        """For :meth:`Recomputer.add_shaper`: shape this chart's series in the worker while it shows."""
+        if not self.isVisible():
+            return None
+        return lambda response: response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, _index(response)))
+
+    def _show(self, shaped: "ChartSeries | None") -> None:
+        if shaped is None or not shaped.series:
+            self.clear()
+            return
+        for name in [name for name in self.curves if name not in shaped.series]:
+            self._remove(name)
+        for number, (name, (hours, energy_kwh)) in enumerate(shaped.series.items()):
+            self._draw(name, number, hours, energy_kwh)
+        floor = (shaped.first_hour - HOUR_S / 2, shaped.last_hour + HOUR_S / 2)
+        if floor != self._floor:
+            self.floor.setData(list(floor), [0.0, 0.0])
+            self._floor = floor
+        if shaped.y_top is None:
+            self.plot_item.enableAutoRange(y=True)
+            self._y_top = None
+        elif shaped.y_top != self._y_top:
+            # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
+            # frame of a drag. Projects with few runs keep the automatic range.
+            self.plot_item.setYRange(0.0, shaped.y_top, padding=0.02)
+            self._y_top = shaped.y_top
 
     def clear(self) -> None:
-        for name in list(self.curves):
-            self._remove(name)
+        """Remove every curve in one go (removing 1,000 legend rows one by one took minutes)."""
+        for curve in self.curves.values():
+            self.plot_item.removeItem(curve)
+        self.curves.clear()
+        self.legend.clear()
         self.floor.setData([], [])
+        self._floor = self._y_top = None
 
     def _draw(self, name: str, number: int, hours, energy_kwh) -> None:
         curve = self.curves.get(name)
@@ -95,8 +122,10 @@ class EnergyChart(QWidget):
             curve.sigClicked.connect(lambda item, event, name=name: self.click_at(name, event.pos().x()))
             self.curves[name] = curve
         short = len(hours) <= MARKER_LIMIT
-        curve.setSymbol("o" if short else None)
-        curve.setPen(pg.mkPen(curve.opts["symbolBrush"], width=2 if short else 1))  # wide pens paint slowly
+        if getattr(curve, "short", None) != short:  # each call redraws the curve, so only on a change
+            curve.setSymbol("o" if short else None)
+            curve.setPen(pg.mkPen(curve.opts["symbolBrush"], width=2 if short else 1))  # wide pens paint slowly
+            curve.short = short
         curve.setData(hours, energy_kwh)
 
     def click_at(self, run: str, x: float) -> None:
@@ -114,17 +143,51 @@ class EnergyChart(QWidget):
         self.legend.removeItem(curve)
 
 
+@dataclass(frozen=True)
+class ChartSeries:
+    """The curves of the chart: hours and kWh per curve, the hour span, and the y ceiling (None: automatic)."""
+
+    series: dict[str, tuple[np.ndarray, np.ndarray]]
+    first_hour: float
+    last_hour: float
+    y_top: float | None
+
+
+def chart_series(hourly: "pd.DataFrame", index=None) -> ChartSeries:
+    """Shape ``hourly`` into the chart's curves; pure, so a worker thread can run it."""
+    from workbench.ui.charts.base import nice_ceiling
+
+    if hourly.empty:
+        return ChartSeries({}, 0.0, 0.0, None)
+    many = hourly["run"].nunique() > MAX_CURVES
+    series = _largest_runs(hourly, index) if many else _each_run(hourly)
+    top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values()) if many else None
+    return ChartSeries(series, float(hourly["hour_utc"].min()), float(hourly["hour_utc"].max()),
+                       None if top is None else nice_ceiling(top))
+
+
 def _each_run(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Return each run's hours and facility kWh, in the order the runs first appear."""
     return {str(name): (rows["hour_utc"].to_numpy(np.float64), rows["facility_energy_kwh"].to_numpy(np.float64))
             for name, rows in hourly.groupby("run", sort=False, observed=True)}
 
 
-def _largest_runs(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _index(response):
+    from workbench.services.chart_data import row_index
+
+    return row_index(response.request.model)
+
+
+def _largest_runs(hourly: "pd.DataFrame", index=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Return the hours and kWh of the :data:`MAX_CURVES` - 1 runs with most energy, and of the others summed."""
     from workbench.services.chart_data import OTHER_SERIES, energy_stacked
 
-    table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES)
+    table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES, index=index)
+    # Means over a few hours, about one point per pixel, as the stacked energy chart draws them:
+    # 12 curves of 8,760 hours took about 30 ms to set and as long to paint on every frame.
+    from workbench.ui.charts.energy import binned
+
+    table, _bin_hours = binned(table)
     hours = table.index.to_numpy(np.float64)
     return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, table[name].to_numpy(np.float64))
             for name in table.columns}

@@ -97,11 +97,18 @@ class DataFrameModel(QAbstractTableModel):
         The frame is ordered on this thread, so the view never shows it unordered.
         """
         data = self._column_data(frame)
+        order = data.visible_order(self._sort_key, self._filter_text)
         self._serial += 1
+        if self._same_rows(data, order):
+            # The same rows in the same order with new values (a preview while dragging): the view
+            # repaints the visible cells and keeps its selection and scroll position.
+            self._frame, self._data, self._order = frame, data, order
+            self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(self._columns) - 1))
+            return
         self.beginResetModel()
         self._frame = frame
         self._data = data
-        self._order = data.visible_order(self._sort_key, self._filter_text)
+        self._order = order
         self.endResetModel()
         self._emit_counts()
 
@@ -114,6 +121,12 @@ class DataFrameModel(QAbstractTableModel):
         return bool(self._jobs)
 
     # -- Qt model interface ------------------------------------------------------------------
+
+    def _same_rows(self, data: ColumnData, order: np.ndarray) -> bool:
+        """Return whether ``data`` shows the same rows as now, in the same order, with the same first column."""
+        if self._frame is None or not data.arrays or not len(order) or not np.array_equal(order, self._order):
+            return False
+        return bool(np.array_equal(data.arrays[0], self._data.arrays[0]))
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         if parent.isValid() or self._frame is None:

@@ -182,6 +182,7 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         panel.pue_committed.connect(lambda value: self.commit_assumption("pue", value))
         panel.zone_committed.connect(lambda value: self.commit_assumption("factor_zone", value))
         self.recomputer.failed.connect(self._recompute_failed)
+        self.recomputer.add_shaper(self.chart.shaper)  # chart data shaped off the UI thread while dragging
         self.totals_panel.drill_requested.connect(lambda key: self.drill_down(DrillTarget(figure=key)))
         self.chart.point_clicked.connect(self._drill_chart_point)
         self.runs_view.doubleClicked.connect(
@@ -327,7 +328,7 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
             return
         self.runs_model.set_frame(response.runs)
         self.totals_panel.show_totals(response.result.totals, response.result.warnings)
-        self.chart.show_hourly(response.hourly)
+        self.chart.show_result(response)  # its curves were shaped in the recompute worker
         state = "preview, not stored" if response.request.preview else "stored values"
         self.recompute_label.setText(f"Totals up to date ({self.session.set_name}, {state})")
 

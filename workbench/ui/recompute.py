@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
@@ -13,6 +13,16 @@ from workbench.ui.workers import JobHandle, start_job
 log = logging.getLogger(__name__)
 
 MERGE_DELAY_MS = 30  # moves closer together than this become one request
+
+Shaper = Callable[[RecomputeResponse], None]
+
+
+def _compute_and_shape(request, shapers: list[Shaper]) -> RecomputeResponse:
+    """Compute ``request`` and let each view shape its data from the response, on the worker thread."""
+    response = compute_response(request)
+    for shaper in shapers:
+        shaper(response)
+    return response
 
 
 class Recomputer(QObject):
@@ -34,12 +44,27 @@ class Recomputer(QObject):
         self._session = session
         self._pending: dict[str, Any] = {}
         self._jobs: set[JobHandle] = set()
+        self._shapers: list[Callable[[], Shaper | None]] = []
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(MERGE_DELAY_MS)
         self._timer.timeout.connect(self._submit)
+
+    def add_shaper(self, freeze: Callable[[], Shaper | None]) -> None:
+        """Shape view data in the worker: ``freeze()`` runs on the UI thread for each request and
+        returns a function that fills the response's ``shaped`` cache off that thread (or None to skip)."""
+        self._shapers.append(freeze)
+
+    def compute_job(self, request) -> Callable[[Any], RecomputeResponse]:
+        """Return a pool job that computes ``request`` and shapes the views' data, as previews are."""
+        shapers = self.frozen_shapers()
+        return lambda _progress: _compute_and_shape(request, shapers)
+
+    def frozen_shapers(self) -> list[Shaper]:
+        """Return the shapers for the views as they are now (call on the UI thread, run them on any)."""
+        return [shaper for shaper in (freeze() for freeze in self._shapers) if shaper is not None]
 
     def preview(self, **changes: Any) -> None:
         """Preview the committed assumptions with ``changes``; later calls add to the same preview."""
@@ -79,8 +104,8 @@ class Recomputer(QObject):
             return
         request = self._session.preview(dict(self._pending))
         self._pending.clear()
-        handle = start_job(lambda _progress: compute_response(request), operation="Recomputing the footprint",
-                           pool=self._pool, parent=self)
+        handle = start_job(self.compute_job(request), operation="Recomputing the footprint", pool=self._pool,
+                           parent=self)
         self._jobs.add(handle)
         handle.succeeded.connect(self._apply)
         handle.failed.connect(self.failed.emit)

@@ -59,9 +59,31 @@ class ReportsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.signoff_box)
         layout.addWidget(self.export_box, 1)
-        session.subscribe("project", lambda _info: self.refresh())
-        session.subscribe("audit", lambda _status: self.refresh())
-        self.refresh()
+        self._stale = False
+        session.subscribe("project", lambda _info: self.refresh_when_shown())
+        session.subscribe("audit", lambda _status: self.refresh_when_shown())
+        self.refresh_when_shown()
+
+    def refresh_when_shown(self) -> None:
+        """Refresh now if the view shows, else when it is next shown.
+
+        The refresh hashes the whole project state (tens of seconds of CPU on a project with
+        millions of energy rows), so a hidden view must not hold the worker pool with it.
+        """
+        if self.isVisible():
+            self.refresh()
+            return
+        self._stale = True
+        # Until then no stage can be signed from what the view shows, and a read-only project
+        # closes export at once.
+        for button in self.sign_buttons.values():
+            button.setEnabled(False)
+        self._set_running(self._running())
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     # -- construction ------------------------------------------------------------------------
 
@@ -152,6 +174,7 @@ class ReportsView(QWidget):
         The stages compare each sign-off with the project state's SHA-256, which takes seconds on
         a project with millions of energy rows, so it never runs on the UI thread.
         """
+        self._stale = False
         project = self.session.project_file
         if project is None:
             self.show_stages([], [])

@@ -69,13 +69,11 @@ class ImportExportMixin:
         return self._track(handle)
 
     def _adopt_model(self, model) -> None:
-        from workbench.services.session import compute_response
-
         requests = []
         if not self._attempt("Reading the imported data", lambda: requests.append(self.session.adopt_model(model))):
             return
         request = requests[0]
-        handle = start_job(lambda _progress: compute_response(request), operation="Recomputing after the import",
+        handle = start_job(self.recomputer.compute_job(request), operation="Recomputing after the import",
                            parent=self)
         handle.succeeded.connect(self.session.apply)
         handle.succeeded.connect(lambda _response: self.statusBar().showMessage("Imported data recomputed.", 5000))

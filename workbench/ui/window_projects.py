@@ -14,12 +14,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, Qt, QTimer
-from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtCore import QMimeData, QTimer
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from workbench.errors import ProjectLockedError
+from workbench.errors import OperationCancelled, ProjectLockedError
 from workbench.services import project_lock
+from workbench.ui.errors import show_error
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,7 @@ class ProjectFilesMixin:
         if lock is False:
             self.statusBar().showMessage(f"{path} was not opened; another Carbon Workbench has it open.", 8000)
             return False
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            opened = self._attempt("Opening the project", lambda: self.session.open(path, read_only=read_only))
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        opened = self._read_and_adopt(path, read_only)
         if not opened:
             if lock is not None and lock is not self.lock:
                 lock.release()
@@ -95,6 +92,19 @@ class ProjectFilesMixin:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+    def _read_and_adopt(self, path: str | Path, read_only: bool) -> bool:
+        """Read ``path`` on the pool behind a progress dialog with Cancel, then adopt it on this thread."""
+        from workbench.ui.opening import read_in_background
+
+        handle = read_in_background(self, path, self.recomputer.frozen_shapers(), read_only=read_only)
+        if isinstance(handle.error, OperationCancelled):
+            self.statusBar().showMessage(f"Opening {path} cancelled.", 8000)
+            return False
+        if handle.error is not None:
+            show_error(self, "Opening the project", handle.error)
+            return False
+        return self._attempt("Opening the project", lambda: self.session.adopt_opened(handle.result))
 
     def choose_project(self) -> None:
         start = str(Path(self.recent.paths()[0]).parent) if self.recent.paths() else ""

@@ -101,6 +101,7 @@ class ViewsMixin:
                                                       push=self.undo_history.push_raising,
                                                       ask_rationale=self.ask_rationale)
         self.charts_view = ChartsView(self.session)
+        self.recomputer.add_shaper(self.charts_view.energy.shaper)  # the energy curves are shaped in the worker
         editor = self.add_view("assumption_editor", self.assumption_editor,
                                self.action_map["show_assumption_editor"], area="right", title="Assumption editor")
         charts = self.add_view("charts", self.charts_view, self.action_map["show_charts"], area="right",

@@ -12,7 +12,7 @@ import pyqtgraph.exporters  # noqa: F401  (registers pg.exporters)
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QAction, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from workbench.services.chart_csv import write_frame_csv
 from workbench.services.chart_state import ChartOptions
@@ -43,6 +43,13 @@ def style_plot(plot_item: pg.PlotItem, left: str, bottom: str | None = None) -> 
         axis.enableAutoSIPrefix(False)
         axis.setPen(pg.mkPen("#444"))
         axis.setTextPen(pg.mkPen("#222"))
+    cache_axes(plot_item)
+
+
+def cache_axes(plot_item: pg.PlotItem) -> None:
+    """Keep each axis as a pixmap until its range or labels change, so a new curve does not redraw its text."""
+    for name in ("left", "bottom", "right", "top"):
+        plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def series_color(number: int) -> "pg.QtGui.QColor":

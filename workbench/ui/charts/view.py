@@ -58,6 +58,7 @@ class ChartsView(QWidget):
         self._scopes_stale = True
         self._response: RecomputeResponse | None = None
         self._fed: set[QWidget] = set()
+        self.quality_job = None  # the JobHandle of the last quality count, for tests and scripts
         self.tabs.currentChanged.connect(lambda _index: self._feed_current())
         unsubscribe = session.subscribe("result", self.show_result)
         self.destroyed.connect(lambda *_args: unsubscribe())
@@ -91,7 +92,8 @@ class ChartsView(QWidget):
         if response is None or chart in self._fed:
             return
         if chart is self.energy:
-            self.energy.show_frames(response.hourly, response.runs)
+            self.energy.show_frames(response.hourly, response.runs, response.shaped,
+                                    chart_data.row_index(response.request.model))
         elif chart is self.per_run:
             self.per_run.show_runs(response.runs)
         elif chart is self.embodied:
@@ -101,14 +103,30 @@ class ChartsView(QWidget):
         self._fed.add(chart)
 
     def _refresh_quality(self) -> None:
+        """Count the energy hours by data quality on the pool (seconds on a large project), then show them."""
+        from workbench.ui.workers import start_job
+
         model = self.session.model
         project = self.session.project_file
         if model is None or project is None or model is self._quality_model_of:
             return
-        counts, sources = chart_data.load_quality(project)
+        self._quality_model_of = model
+
+        def job(_progress):
+            with project.connect() as worker_project:
+                return chart_data.load_quality(worker_project)
+
+        handle = start_job(job, operation="Counting the energy hours by data quality", parent=self)
+        self.quality_job = handle
+        handle.succeeded.connect(lambda loaded: self._show_quality(model, loaded))
+        handle.failed.connect(lambda error: show_error(self, "Counting the energy hours by data quality", error))
+
+    def _show_quality(self, model, loaded) -> None:
+        if model is not self.session.model:
+            return  # another project or import since; its own count is on the way
+        counts, sources = loaded
         self.coverage.show_counts(counts)
         self.rejected.show_sources(sources)
-        self._quality_model_of = model
 
     def refresh_scopes(self) -> None:
         """Compute the inventory under the session's current assumptions and show it by scope."""
