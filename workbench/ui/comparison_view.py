@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QProgressBar, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem,
+                               QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from workbench.errors import OperationCancelled
@@ -24,6 +24,7 @@ from workbench.services.session import Session
 from workbench.services.uncertainty_runs import ContextCache
 from workbench.services.view_state import ComparisonState
 from workbench.ui.background import lower_thread_priority
+from workbench.ui.analysis_controls import seed_spin_box, trials_spin_box
 from workbench.ui.analysis_charts import WaterfallChart
 from workbench.ui.errors import show_error
 from workbench.ui.formatting import format_significant
@@ -32,7 +33,6 @@ from workbench.ui.workers import PROGRESS_STEPS, JobHandle, start_job
 log = logging.getLogger(__name__)
 
 OPERATION = "Comparing the assumption sets"
-MAX_TRIALS = 2_000_000
 DELTA_COLUMNS = (("Set", "set"), ("Delta", "delta"), ("95 % low", "low"), ("95 % high", "high"),
                  ("Independent low", "independent_low"), ("Independent high", "independent_high"),
                  ("P(set < baseline)", "probability_below"))
@@ -74,14 +74,8 @@ class ComparisonView(QWidget):
             self.output_box.addItem(label, output)
         self.decompose_box = QComboBox()
         self.decompose_box.setToolTip("The set whose difference from the baseline the waterfall splits up")
-        self.trials_box = QSpinBox()
-        self.trials_box.setRange(2, MAX_TRIALS)
-        self.trials_box.setSingleStep(10_000)
-        self.trials_box.setGroupSeparatorShown(True)
-        self.trials_box.setToolTip("Number of Monte Carlo trials on common random numbers")
-        self.seed_box = QSpinBox()
-        self.seed_box.setRange(0, 2_147_483_647)
-        self.seed_box.setToolTip("Seed of the random number generator; the same seed reproduces every digit")
+        self.trials_box = trials_spin_box("Number of Monte Carlo trials on common random numbers")
+        self.seed_box = seed_spin_box()
         self.run_button = QPushButton("Compare")
         self.run_button.setToolTip("Compare the ticked sets against the baseline in the background")
         self.run_button.clicked.connect(self.start_comparison)

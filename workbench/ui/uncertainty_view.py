@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
 from workbench.errors import OperationCancelled
@@ -24,6 +24,7 @@ from workbench.services.uncertainty_runs import (ContextCache, LiveRequest, Live
                                                  MonteCarloRun, live_response, run_monte_carlo)
 from workbench.services.view_state import UncertaintyState
 from workbench.ui.background import lower_thread_priority
+from workbench.ui.analysis_controls import seed_spin_box, trials_spin_box
 from workbench.ui.analysis_charts import ConvergenceChart, HistogramChart, TornadoChart
 from workbench.ui.errors import show_error
 from workbench.ui.formatting import format_significant
@@ -32,7 +33,6 @@ from workbench.ui.workers import PROGRESS_STEPS, JobHandle, start_job
 log = logging.getLogger(__name__)
 
 LIVE_MERGE_MS = 30
-MAX_TRIALS = 2_000_000
 LIVE_OPERATION = "Computing the live uncertainty interval"
 MC_OPERATION = "Running the Monte Carlo analysis"
 
@@ -83,14 +83,8 @@ class UncertaintyView(QWidget):
         self.adaptive_box = QCheckBox("Adaptive stopping")
         self.adaptive_box.setToolTip("Run batches of 10,000 trials until the mean, standard uncertainty and interval "
                                      "ends are stable to two significant digits (GUM Supplement 1, 7.9)")
-        self.trials_box = QSpinBox()
-        self.trials_box.setRange(2, MAX_TRIALS)
-        self.trials_box.setSingleStep(10_000)
-        self.trials_box.setGroupSeparatorShown(True)
-        self.trials_box.setToolTip("Number of Monte Carlo trials when adaptive stopping is off")
-        self.seed_box = QSpinBox()
-        self.seed_box.setRange(0, 2_147_483_647)
-        self.seed_box.setToolTip("Seed of the random number generator; the same seed reproduces every digit")
+        self.trials_box = trials_spin_box("Number of Monte Carlo trials when adaptive stopping is off")
+        self.seed_box = seed_spin_box()
         self.run_button = QPushButton("Run Monte Carlo")
         self.run_button.setToolTip("Run the Monte Carlo analysis of the footprint total in the background")
         self.run_button.clicked.connect(self.start_monte_carlo)
