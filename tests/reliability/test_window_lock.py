@@ -1,4 +1,4 @@
-"""Two desktop workbenches on one project: the second is told who holds it and cannot take it.
+"""Two desktop workbenches on one project: the second gets the holder's details and cannot take it.
 
 The holder is a real second process that takes the project's lock file and waits. The checks
 run in this process, as the second workbench would: the lock is refused with the holder's pid

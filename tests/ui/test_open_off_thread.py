@@ -37,7 +37,8 @@ def test_adopt_opened_publishes_project_and_result(gpu_project):
 
     assert session.project.name == "glasses"
     assert session.assumptions == session.committed
-    assert len(seen) == 1 and seen[0].request.serial > 0
+    assert len(seen) == 1
+    assert seen[0].request.serial > 0
     assert seen[0].result.totals["total_co2e_kg"] > 0
     assert session.recompute().result.totals == seen[0].result.totals
     session.close()

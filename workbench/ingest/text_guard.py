@@ -56,8 +56,12 @@ def check_text_input(path: Path) -> TextInput | None:
     encoding = utf16_encoding(head)
     if encoding is None:
         _reject_binary(path, head)
-    lines = _scan_lines(path, b"\n\x00" if encoding == "utf-16-le" else b"\x00\n" if encoding == "utf-16-be" else b"\n")
+    newline = NEWLINE_BYTES.get(encoding, b"\n")
+    lines = _scan_lines(path, newline)
     return TextInput(encoding, lines)
+
+
+NEWLINE_BYTES = {"utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}  # a line feed in each encoding; UTF-8 otherwise
 
 
 def utf16_encoding(head: bytes) -> str | None:

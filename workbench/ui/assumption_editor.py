@@ -249,7 +249,11 @@ class AssumptionEditorView(QWidget):
         self._update_enabled()
 
     def _show_set(self) -> None:
-        mark = " (locked)" if self.state.get("locked") else " (project read-only)" if self._read_only() else ""
+        mark = ""
+        if self.state.get("locked"):
+            mark = " (locked)"
+        elif self._read_only():
+            mark = " (project read-only)"
         self.set_label.setText(self.state.get("set_name") + mark)
         self._update_enabled()
 
