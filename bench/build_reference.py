@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from workbench.clock import epoch_to_text  # noqa: E402
+from workbench.project import energy_totals  # noqa: E402
 from workbench.services import assumptions, entities, inventory_inputs, projects  # noqa: E402
 
 SEED = 20250101
@@ -179,6 +180,7 @@ def build(path: Path) -> dict:
         rows = _insert_energy(project.conn, rng, runs)
         _insert_factors_and_meters(project.conn, rng)
         _insert_assets_and_inventory(project.conn, rng)
+        energy_totals.refresh(project.conn)  # the rows above bypass repo.insert_energy
     _assumption_sets(project)
     inventory_inputs.set_published_total(project, "model-0", co2e_kg=1.0, source="benchmark placeholder")
     gpu_hours = sum(run["nodes"] * 8 * run["hours"] for run in runs)

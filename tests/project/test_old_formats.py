@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from workbench.engine.assumptions import Assumptions
 from workbench.errors import ProjectFileError
-from workbench.project import audit, migrations
+from workbench.project import audit, energy_totals, migrations
 from workbench.services import compute, imports, inventory, projects
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "projects"
@@ -31,7 +32,7 @@ def test_format1_fixture_opens_and_computes(tmp_path):
     assert recorded == [("0001_initial_schema",), ("0002_ingest_libraries",), ("0003_inventory_and_declared_runs",),
                         ("0004_gpu_hours_jobs_allocations",), ("0005_assumption_distributions",),
                         ("0006_report_header_and_signoffs",), ("0007_reduction_planner",),
-                        ("0008_covering_run_energy_index",)]
+                        ("0008_covering_run_energy_index",), ("0009_stored_run_energy_totals",)]
     assert {"declared_runs", "run_models", "model_published_totals", "site_inventory"} <= tables
     assert {"gpu_hours", "jobs", "run_allocations"} <= tables
     assert {"report_info", "signoffs"} <= tables
@@ -220,7 +221,7 @@ def test_format5_demo_fixture_upgrades_with_the_same_figures(tmp_path):
 
     assert recorded == [(m.version, m.name) for m in migrations.MIGRATIONS]
     assert recorded[5] == (6, "0006_report_header_and_signoffs")
-    assert recorded[-1] == (8, "0008_covering_run_energy_index")
+    assert recorded[-1] == (9, "0009_stored_run_energy_totals")
     assert chain_ok is True
     assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
     assert footprint["facility_energy_kwh"] == pytest.approx(525.831732180685, rel=1e-12)
@@ -256,7 +257,7 @@ def test_format6_demo_fixture_keeps_its_signoffs(tmp_path):
         planner_store.set_narrative(project, "method_limits", "Added after the upgrade.")
         after_change = [(line.stage, line.current) for line in signoffs.signoff_status(project)]
 
-    assert recorded[-1] == (8, "0008_covering_run_energy_index")
+    assert recorded[-1] == (9, "0009_stored_run_energy_totals")
     assert chain_ok is True
     # The empty planner tables do not enter the state hash, so the upgrade leaves the approvals current.
     assert state == "ee1008a8dd0e7cc00c07053cacde7dd1cd47d730b0a815111634098f822c2ff0"
@@ -281,13 +282,41 @@ def test_format7_demo_fixture_upgrades_its_energy_index(tmp_path):
         footprint = compute.compute_footprint(project).result.totals
         totals = inventory.compute_inventory(project, period=compute.reporting_period("2025")).totals
 
-    assert [version for version, _name in recorded] == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert recorded[-1] == (8, "0008_covering_run_energy_index")
+    assert [version for version, _name in recorded] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert recorded[7] == (8, "0008_covering_run_energy_index")
     assert index_columns == ["run_id", "hour_utc", "level", "energy_wh", "gpu_energy_wh"]
     assert chain_ok is True
     assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
     assert totals["total_location_based_co2e_kg"] == pytest.approx(10607.115156428, rel=1e-12)
     assert totals["total_market_based_co2e_kg"] == pytest.approx(10426.471562628001, rel=1e-12)
+
+
+# format8.cwb is the demo project as format 8 wrote it (steps 0001 to 0008). Step 0009 adds the
+# stored run energy totals, computed from the energy rows the file already has.
+def test_format8_demo_fixture_gains_stored_totals(tmp_path):
+    path = tmp_path / "format8.cwb"
+    shutil.copy(FIXTURES / "format8.cwb", path)
+
+    with projects.open_existing(path) as project:
+        recorded = project.conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+        stored_rows = project.conn.execute("SELECT count(*) FROM run_energy_totals").fetchone()[0]
+        stale = energy_totals.stale_reason(project.conn)
+        differences = energy_totals.differences(project.conn)
+        from_rows = compute.FootprintModel(project, stored_totals=False)
+        from_stored = compute.FootprintModel(project)
+        chain_ok = audit.verify_chain(project.conn).ok
+        footprint = compute.compute_footprint(project).result.totals
+
+    assert recorded[-1] == (9, "0009_stored_run_energy_totals")
+    assert stored_rows > 0
+    assert stale is None
+    assert differences == []
+    assert from_rows.uses_stored_totals is False
+    assert from_stored.uses_stored_totals is True
+    assumptions = Assumptions()
+    assert from_stored.compute(assumptions).totals == pytest.approx(from_rows.compute(assumptions).totals, rel=1e-12)
+    assert chain_ok is True
+    assert footprint["total_co2e_kg"] == pytest.approx(40.37660571917483, rel=1e-12)
 
 
 def test_planner_branch_development_file_rejected(tmp_path):

@@ -29,7 +29,8 @@ def test_new_project_identity_and_format(tmp_path):
     assert recorded == [(1, "0001_initial_schema"), (2, "0002_ingest_libraries"),
                         (3, "0003_inventory_and_declared_runs"), (4, "0004_gpu_hours_jobs_allocations"),
                         (5, "0005_assumption_distributions"), (6, "0006_report_header_and_signoffs"),
-                        (7, "0007_reduction_planner"), (8, "0008_covering_run_energy_index")]
+                        (7, "0007_reduction_planner"), (8, "0008_covering_run_energy_index"),
+                        (9, "0009_stored_run_energy_totals")]
     raw.close()
 
     project = open_project(path)

@@ -129,3 +129,42 @@ def test_response_shape_computes_once(gpu_project):
 
     assert (first, second, len(calls)) == ("value", "value", 1)
     session.close()
+
+
+def _change_stored_totals(path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE run_energy_totals SET energy_kwh = energy_kwh * 3")
+    conn.execute("UPDATE run_energy_hours SET energy_wh = energy_wh * 3, gpu_energy_wh = gpu_energy_wh * 3")
+    conn.commit()
+    conn.close()
+
+
+def test_window_checks_stored_totals_after_open(qtbot, window, gpu_project):
+    assert window.open_project(gpu_project)
+
+    assert window.session.model.uses_stored_totals is True
+    qtbot.waitUntil(lambda: not window.jobs, timeout=20_000)
+    assert window.stored_totals_warning is None
+
+
+def test_window_reads_rows_when_stored_totals_differ(qtbot, window, gpu_project):
+    expected = Session()
+    expected.open(gpu_project)
+    expected_total = expected.result.result.totals["total_co2e_kg"]
+    expected.close()
+    _change_stored_totals(gpu_project)
+
+    assert window.open_project(gpu_project)
+    shown_first = window.session.result.result.totals["total_co2e_kg"]
+    qtbot.waitUntil(lambda: window.stored_totals_warning is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: not window.session.model.uses_stored_totals and not window.jobs, timeout=20_000)
+
+    warning = window.stored_totals_warning
+    assert warning.windowTitle() == "Stored run totals differ from the energy rows"
+    assert "changed outside Carbon Workbench" in warning.text()
+    assert "energy_kwh is " in warning.detailedText()
+    assert shown_first == pytest.approx(3 * expected_total, rel=1e-9)
+    assert window.session.result.result.totals["total_co2e_kg"] == pytest.approx(expected_total, rel=1e-12)
+    warning.close()

@@ -82,6 +82,14 @@ def _energy_index(conn: sqlite3.Connection) -> None:
     _execute_script(conn, script)
 
 
+def _run_energy_totals(conn: sqlite3.Connection) -> None:
+    from workbench.project import energy_totals
+
+    script = resources.files("workbench.project").joinpath("migration_0009_run_energy_totals.sql").read_text("utf-8")
+    _execute_script(conn, script)
+    energy_totals.refresh(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "0001_initial_schema", _initial_schema),
     Migration(2, "0002_ingest_libraries", _ingest_libraries),
@@ -91,6 +99,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "0006_report_header_and_signoffs", _report_header_and_signoffs),
     Migration(7, "0007_reduction_planner", _planner),
     Migration(8, "0008_covering_run_energy_index", _energy_index),
+    Migration(9, "0009_stored_run_energy_totals", _run_energy_totals),
 )
 
 CURRENT_VERSION = MIGRATIONS[-1].version

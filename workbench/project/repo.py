@@ -15,6 +15,7 @@ import pandas as pd
 
 from workbench.clock import epoch_to_text, text_to_epoch, utc_now_text
 from workbench.errors import NotFoundError, RowProblem
+from workbench.project import energy_totals
 
 ENERGY_COLUMNS = ("source_id", "run_id", "device_id", "meter_id", "hour_utc", "level", "energy_wh",
                   "gpu_energy_wh", "sample_count", "coverage", "gap_seconds", "quality", "first_row", "last_row")
@@ -179,12 +180,16 @@ def _none(value: Any) -> Any:
 # -- energy, assets, factors ---------------------------------------------------------------------
 
 def insert_energy(conn: sqlite3.Connection, frame: pd.DataFrame) -> int:
-    """Insert hourly energy rows; ``frame`` has the ENERGY_COLUMNS. Returns the row count."""
+    """Insert hourly energy rows and refresh their sources' stored totals; ``frame`` has the ENERGY_COLUMNS.
+
+    Returns the row count.
+    """
     columns = list(ENERGY_COLUMNS)
     data = frame[columns].astype(object).where(frame[columns].notna(), None)
     conn.executemany(
         f"INSERT INTO energy_hourly ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         data.itertuples(index=False, name=None))
+    energy_totals.refresh(conn, frame["source_id"].unique())
     return len(frame)
 
 

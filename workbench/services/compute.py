@@ -26,7 +26,8 @@ from workbench.engine.factors import FactorTable, factor_tables
 from workbench.engine.footprint import LEVELS, FootprintResult, PreparedFootprint, RunInput, declared_run, prepare
 from workbench.engine.periods import Period, parse_period
 from workbench.errors import NotFoundError
-from workbench.project import inventory_repo, repo
+from workbench.project import energy_totals, inventory_repo, repo
+from workbench.project.energy_totals import StoredRunEnergy
 from workbench.project.store import Project
 from workbench.services import assumptions as assumption_service
 from workbench.services import inventory_inputs
@@ -64,11 +65,17 @@ def _device_counts(summary: pd.DataFrame) -> dict[int, int]:
     return counts
 
 
-def load_run_inputs(project: Project, summary: pd.DataFrame | None = None) -> list[RunInput]:
-    """Return every run of the project as an engine input; runs with telemetry use it, others their declaration."""
+def load_run_inputs(project: Project, summary: pd.DataFrame | None = None,
+                    stored: StoredRunEnergy | None = None) -> list[RunInput]:
+    """Return every run of the project as an engine input; runs with telemetry use it, others their declaration.
+
+    ``stored`` (from :func:`workbench.project.energy_totals.read`) stands in for grouping the energy rows.
+    """
     runs = repo.list_runs(project.conn)
-    summary = inventory_repo.run_energy_summary(project.conn) if summary is None else summary
-    hourly = _hourly_levels_by_run(inventory_repo.run_hour_levels(project.conn))
+    if summary is None:
+        summary = inventory_repo.run_energy_summary(project.conn, None if stored is None else stored.summary)
+    hour_levels = inventory_repo.run_hour_levels(project.conn, None if stored is None else stored.hour_levels)
+    hourly = _hourly_levels_by_run(hour_levels)
     devices = _device_counts(summary)
     declared = inventory_inputs.load_declared(project)
     models = inventory_repo.run_models(project.conn)
@@ -161,12 +168,21 @@ def location_factors(factors: pd.DataFrame) -> pd.DataFrame:
 class FootprintModel:
     """A project's inputs prepared once for repeated footprint computations."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, *, stored_totals: bool = True) -> None:
+        """Read ``project``'s inputs, the run energy from the stored totals when ``stored_totals`` and they are current.
+
+        Stored totals are current when their digests match the energy table; otherwise, or with
+        ``stored_totals=False``, the energy rows are grouped here, which takes seconds for
+        millions of rows. ``uses_stored_totals`` tells which was read.
+        """
         self.project_name = project.name
         self.factors = repo.list_factors(project.conn)
         self.sites = inventory_inputs.load_site_inputs(project)
-        summary = inventory_repo.run_energy_summary(project.conn)
-        self.prepared: PreparedFootprint = prepare(load_run_inputs(project, summary), location_factors(self.factors),
+        stored = energy_totals.read(project.conn) if stored_totals else None
+        self.uses_stored_totals = stored is not None
+        summary = inventory_repo.run_energy_summary(project.conn, None if stored is None else stored.summary)
+        self.prepared: PreparedFootprint = prepare(load_run_inputs(project, summary, stored),
+                                                   location_factors(self.factors),
                                                    load_assets(project), inventory_inputs.load_metered_pue(self.sites))
         self.run_index = {run.name: index for index, run in enumerate(self.prepared.inputs)}
         self.energy_by_source = energy_by_source(summary)

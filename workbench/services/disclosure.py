@@ -21,7 +21,7 @@ from workbench import __version__
 from workbench.clock import utc_now_text
 from workbench.errors import DamagedProjectError
 from workbench.progress import Progress, sub_progress
-from workbench.project import audit, repo
+from workbench.project import audit, energy_totals, repo
 from workbench.project.audit import canonical_json
 from workbench.project.store import Project
 from workbench.reports import checklist
@@ -54,12 +54,19 @@ def build_disclosure(project: Project, set_name: str = assumption_service.DEFAUL
     reduction plan; the report and its manifest record it. ``avoided`` provides the avoided
     emissions of the planner's levers (None leaves them out of the report). ``progress`` moves
     from 0 to 1 over the analyses. Raises DamagedProjectError when the project's audit log does
-    not verify, because a report would then certify data that may have been altered.
+    not verify, or when its stored run energy totals differ from a recount of its energy rows,
+    because a report would then certify data that may have been altered.
     """
     chain = audit.verify_chain(project.conn)
     if not chain.ok:
         raise DamagedProjectError(project.path, f"its audit log does not verify ({chain.problem})",
                                   hint="An export would certify altered data; restore the project from a backup.")
+    stored_differences = energy_totals.differences(project.conn, limit=3)
+    if stored_differences:
+        raise DamagedProjectError(project.path, "its stored run energy totals do not match its energy rows ("
+                                  + "; ".join(stored_differences) + ")",
+                                  hint="The file was changed outside Carbon Workbench; an export would certify "
+                                       "figures its rows do not give. Restore the project from a backup.")
     info = report_info.read(project)
     footprint_model = FootprintModel(project)
     footprint = compute_footprint(project, set_name, model=footprint_model)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from workbench.engine.assumptions import SPECS, Assumptions
-from workbench.project import audit
+from workbench.project import audit, energy_totals
 from workbench.project.store import Project
 from workbench.services import assumptions as assumption_service
 from workbench.services import projects
@@ -183,6 +183,7 @@ class Session:
         self._project: Project | None = None
         self._model: FootprintModel | None = None
         self._serial = 0
+        self._rows_only = False  # set when the open project's stored run totals failed the recount
 
     # -- fields and listeners ----------------------------------------------------------------
 
@@ -264,6 +265,7 @@ class Session:
         self._set("project", None)
 
     def _close_project(self) -> None:
+        self._rows_only = False
         if self._project is not None:
             self._project.close()
             log.info("closed project %s", self._project.path)
@@ -272,7 +274,7 @@ class Session:
     def reload(self) -> None:
         """Prepare the model again after the project's data changed (an import, for example)."""
         project = self._require_project()
-        self._model = _prepare_model(project)
+        self._model = _prepare_model(project, stored_totals=not self._rows_only)
         self._refresh_lists()
         self._select(self.set_name)
 
@@ -283,12 +285,33 @@ class Session:
         do what :meth:`reload` does, without preparing the model on that thread.
         """
         project = self._require_project()
+        rows_only = self._rows_only
 
         def job(_progress: Any) -> "FootprintModel":
             with project.connect() as worker_project:
-                return _prepare_model(worker_project)
+                return _prepare_model(worker_project, stored_totals=not rows_only)
 
         return job
+
+    def stored_totals_check_job(self) -> Callable[[Any], list[str]]:
+        """Return a job that recounts the energy rows and lists where the stored run totals differ (any thread).
+
+        Opening uses the totals stored in the file when their digests match the energy table
+        (:func:`workbench.project.energy_totals.read`). That check cannot see rows changed in
+        place with equal sums, or edited totals, so the desktop application runs this job after
+        opening and calls :meth:`distrust_stored_totals` when the list is not empty.
+        """
+        project = self._require_project()
+
+        def job(_progress: Any) -> list[str]:
+            with project.connect() as worker_project:
+                return energy_totals.differences(worker_project.conn)
+
+        return job
+
+    def distrust_stored_totals(self) -> None:
+        """Read the run energy from the energy rows in every later :meth:`prepare_model_job` of this project."""
+        self._rows_only = True
 
     def adopt_model(self, model: "FootprintModel") -> RecomputeRequest:
         """Use ``model``, prepared by :meth:`prepare_model_job`, and return the request to compute.
@@ -397,10 +420,10 @@ class Session:
         return self.committed
 
 
-def _prepare_model(project: Project) -> "FootprintModel":
+def _prepare_model(project: Project, *, stored_totals: bool = True) -> "FootprintModel":
     from workbench.services.compute import FootprintModel
 
-    return FootprintModel(project)
+    return FootprintModel(project, stored_totals=stored_totals)
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -8,6 +8,8 @@ state it approves, so it cannot be part of it), the project metadata and the mig
 The report header fields are included, so editing the boundary statement after an approval
 shows as a change since approval. The tables of the reduction planner (format 7) enter only once
 they hold rows, so upgrading a format 6 file leaves the state its sign-offs approved unchanged.
+The stored run energy totals (format 9) are left out: they are sums of the hourly energy rows,
+which the hash covers, so an upgrade that computes them changes no approved state either.
 Rows are hashed in the order of all their columns, so the hash does not depend on insertion
 order or on how SQLite stores the file. Binary values (the stored evidence files) enter as their
 SHA-256.
@@ -21,11 +23,13 @@ import logging
 import sqlite3
 from typing import Any
 
+from workbench.project import energy_totals
 from workbench.project.store import Project
 
 log = logging.getLogger(__name__)
 
-EXCLUDED_TABLES = frozenset({"audit_log", "reports", "signoffs", "project_meta", "schema_migrations"})
+EXCLUDED_TABLES = frozenset({"audit_log", "reports", "signoffs", "project_meta", "schema_migrations",
+                             *energy_totals.TABLES})
 # Tables that migrations after format 6 add: an empty one is left out of the hash.
 LATER_TABLES = frozenset({"planner_levers", "run_reuse", "planner_narratives"})
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

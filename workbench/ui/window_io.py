@@ -56,29 +56,33 @@ class ImportExportMixin:
         wizard.open()
 
     def reload_after_import(self) -> JobHandle:
-        """Prepare the model again on the worker pool after an import, then recompute there too.
+        """Prepare the model again on the worker pool after an import, then recompute there too."""
+        return self.reload_model("Reading the imported data")
+
+    def reload_model(self, operation: str) -> JobHandle:
+        """Prepare the model again on the worker pool, then recompute there too.
 
         Preparing the model of a project with millions of energy rows takes seconds, so unlike
-        Session.reload() it never runs on the UI thread.
+        Session.reload() it never runs on the UI thread. ``operation`` heads the status bar and any error.
         """
         self.recomputer.cancel()
-        self.statusBar().showMessage("Reading the imported data...")
-        handle = start_job(self.session.prepare_model_job(), operation="Reading the imported data", parent=self)
-        handle.succeeded.connect(self._adopt_model)
-        handle.failed.connect(lambda error: show_error(self, "Reading the imported data", error))
+        self.statusBar().showMessage(f"{operation}...")
+        handle = start_job(self.session.prepare_model_job(), operation=operation, parent=self)
+        handle.succeeded.connect(lambda model: self._adopt_model(model, operation))
+        handle.failed.connect(lambda error: show_error(self, operation, error))
         return self._track(handle)
 
-    def _adopt_model(self, model) -> None:
+    def _adopt_model(self, model, operation: str) -> None:
         requests = []
-        if not self._attempt("Reading the imported data", lambda: requests.append(self.session.adopt_model(model))):
+        if not self._attempt(operation, lambda: requests.append(self.session.adopt_model(model))):
             return
         request = requests[0]
-        handle = start_job(self.recomputer.compute_job(request), operation="Recomputing after the import",
+        handle = start_job(self.recomputer.compute_job(request), operation="Recomputing the footprint",
                            parent=self)
         handle.succeeded.connect(self.session.apply)
-        handle.succeeded.connect(lambda _response: self.statusBar().showMessage("Imported data recomputed.", 5000))
+        handle.succeeded.connect(lambda _response: self.statusBar().showMessage("Footprint recomputed.", 5000))
         handle.succeeded.connect(lambda _response: self.refresh_tables())
-        handle.failed.connect(lambda error: show_error(self, "Recomputing after the import", error))
+        handle.failed.connect(lambda error: show_error(self, "Recomputing the footprint", error))
         self._track(handle)
 
     def choose_import_dialog(self) -> None:

@@ -5,7 +5,7 @@ project is open for writing.
 
 :class:`ProjectFilesMixin` is part of :class:`workbench.ui.main_window.MainWindow`. It expects
 the window's ``session``, ``recomputer``, ``undo_history``, ``recent``, ``recent_menu``,
-``action_map``, ``ask_locked``, ``lock`` and ``_attempt``.
+``action_map``, ``ask_locked``, ``lock``, ``_attempt``, ``_track`` and ``reload_model``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from workbench.errors import OperationCancelled, ProjectLockedError
 from workbench.services import project_lock
 from workbench.ui.errors import show_error
+from workbench.ui.workers import JobHandle, start_job
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ PROJECT_FILTER = "Carbon Workbench projects (*.cwb)"
 
 class ProjectFilesMixin:
     """File > Open, Open Recent and Close Project, drops of .cwb files, and the project lock."""
+
+    stored_totals_warning: QMessageBox | None = None  # shown when the stored run totals fail the recount
 
     def open_project(self, path: str | Path, *, read_only: bool = False) -> bool:
         """Open the project at ``path``; on failure show the error and keep the current project.
@@ -53,7 +56,37 @@ class ProjectFilesMixin:
         self.recent.add(path)
         self._fill_recent_menu()
         self.statusBar().showMessage(f"Opened {path}" + (" read-only" if read_only else ""), 5000)
+        model = self.session.model
+        if model is not None and model.uses_stored_totals:
+            self._check_stored_totals(model)
         return True
+
+    def _check_stored_totals(self, model: Any) -> JobHandle:
+        """Recount the energy rows behind the stored run totals that ``model`` was read from, on the pool."""
+        operation = "Checking the stored run totals"
+        handle = start_job(self.session.stored_totals_check_job(), operation=operation, parent=self)
+        handle.succeeded.connect(lambda differences: self._stored_totals_checked(model, differences))
+        handle.failed.connect(lambda error: show_error(self, operation, error))
+        return self._track(handle)
+
+    def _stored_totals_checked(self, model: Any, differences: list[str]) -> None:
+        if self.session.model is not model:  # another project was opened, or the model was read again
+            return
+        if not differences:
+            log.info("stored run totals match the energy rows")
+            return
+        log.warning("stored run totals differ from the energy rows (%d differences, first: %s); reading the rows",
+                    len(differences), differences[0])
+        self.session.distrust_stored_totals()
+        box = QMessageBox(QMessageBox.Icon.Warning, "Stored run totals differ from the energy rows",
+                          "The run totals stored in this project file do not match its energy rows, so the file "
+                          "was changed outside Carbon Workbench or is damaged.", parent=self)
+        box.setInformativeText("The footprint is being computed again from the energy rows. Ask the sender how "
+                               "the file was changed before you rely on it; reports cannot be exported from it.")
+        box.setDetailedText("\n".join(differences))
+        self.stored_totals_warning = box
+        box.open()
+        self.reload_model("Reading the energy rows")
 
     def _take_lock(self, path: Path, read_only: bool) -> tuple[Any, bool]:
         """Return (lock or None, read_only), or (False, read_only) when the user cancels."""
