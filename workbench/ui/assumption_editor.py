@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSlider, QSplitter,
+                               QHBoxLayout, QHeaderView, QLabel, QLayout, QLineEdit, QPushButton, QSlider, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.errors import AssumptionError
@@ -138,14 +139,32 @@ class AssumptionEditorView(QWidget):
         form.addRow(self.picker)
         form.addRow(distribution_buttons)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.detail = detail
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # minimumSizeHint below sets the minimum
+        layout.addWidget(self.splitter)
+
+    def minimumSizeHint(self) -> QSize:
+        """Return the width of the wider of the table and the detail, since a narrow editor stacks them."""
+        hint = super().minimumSizeHint()
+        return QSize(max(self.table.minimumWidth(), self.detail.minimumSizeHint().width()), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(event.size().width())
+
+    def _arrange(self, width: int) -> None:
+        """Put the table beside the detail when both fit in ``width``, else above it."""
+        side_by_side = self.table.minimumWidth() + self.detail.minimumSizeHint().width() + self.splitter.handleWidth()
+        orientation = Qt.Orientation.Horizontal if width >= side_by_side else Qt.Orientation.Vertical
+        if self.splitter.orientation() != orientation:
+            self.splitter.setOrientation(orientation)
 
     # -- bindings ----------------------------------------------------------------------------
 
@@ -213,7 +232,12 @@ class AssumptionEditorView(QWidget):
                 self.table.setItem(number, column, item)
         self.table.blockSignals(False)
         self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 260))
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), 220))
+        # The splitter may not shrink the table below its name and value columns.
+        shown_width = self.table.columnWidth(0) + min(self.table.columnWidth(1), 90)
+        self.table.setMinimumWidth(shown_width + self.table.verticalScrollBar().sizeHint().width()
+                                   + 2 * self.table.frameWidth())
+        self._arrange(self.width())
         self._show_selected()
 
     def _show_selected(self) -> None:

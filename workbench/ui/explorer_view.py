@@ -50,6 +50,10 @@ class ExplorerTree(QTreeWidget):
             count = None if counts is None else counts.get(key)
             item.setText(1, "" if count is None else f"{count:,}")
         self.resizeColumnToContents(0)
+        # The dock may not clip the category names, or counts up to seven digits.
+        counts_width = self.fontMetrics().horizontalAdvance("9,999,999") + 12
+        self.setMinimumWidth(self.sizeHintForColumn(0) + 12 + counts_width
+                             + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth())
 
 
 def table_columns(key: str) -> tuple[Column, ...]:

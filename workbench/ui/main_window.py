@@ -113,6 +113,7 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         self._subscribe()
         self._show_project(None)
         self.resize(1360, 860)
+        self.size_docks()
 
     def _handlers(self) -> dict[str, Callable[[], Any]]:
         return {
@@ -146,6 +147,7 @@ class MainWindow(ProjectFilesMixin, ImportExportMixin, ViewsMixin, QMainWindow):
         self.runs_view.verticalHeader().setVisible(False)
         self.runs_view.setToolTip("Double-click a run to see the hours, source files and factors behind it")
         self.hint_label = QLabel(EMPTY_HINT)
+        self.hint_label.setWordWrap(True)
         self.hint_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint_label.setStyleSheet("font-size: 12pt; padding: 6px;")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLayout,
                                QSizePolicy, QSlider, QWidget)
 
 from workbench.services.assumptions import SPECS
@@ -45,9 +46,13 @@ class TotalsPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Totals (footprint view, location-based)", parent)
         layout = QGridLayout(self)
+        # When four figures do not fit in a row, the panel lays them out in two columns, so the
+        # window fits a laptop screen. minimumSizeHint returns the two-column width.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self.value_labels: dict[str, QLabel] = {}
         self.values: dict[str, float | None] = {}
-        for column, (key, caption, _unit, _scale) in enumerate(TOTALS):
+        self._figures: list[tuple[QLabel, QLabel]] = []
+        for key, caption, _unit, _scale in TOTALS:
             title = QLabel(caption)
             title.setStyleSheet("color: #555;")
             value = ClickableLabel(MISSING)
@@ -56,14 +61,44 @@ class TotalsPanel(QGroupBox):
             value.setCursor(Qt.CursorShape.PointingHandCursor)
             value.setToolTip(f"{caption}: click to see the runs, hours, source files and factors behind it")
             value.clicked.connect(lambda key=key: self.drill_requested.emit(key))
-            layout.addWidget(title, 0, column)
-            layout.addWidget(value, 1, column)
+            self._figures.append((title, value))
             self.value_labels[key] = value
         self.warning_label = QLabel("")
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet("color: #9a5b00;")
         self.warning_label.setVisible(False)
-        layout.addWidget(self.warning_label, 2, 0, 1, len(TOTALS))
+        self.columns = 0
+        self._place_figures(len(TOTALS))
+
+    def _place_figures(self, columns: int) -> None:
+        layout = self.layout()
+        for title, value in self._figures:
+            layout.removeWidget(title)
+            layout.removeWidget(value)
+        layout.removeWidget(self.warning_label)
+        for index, (title, value) in enumerate(self._figures):
+            row, column = divmod(index, columns)
+            layout.addWidget(title, 2 * row, column)
+            layout.addWidget(value, 2 * row + 1, column)
+        rows = -(-len(self._figures) // columns)
+        layout.addWidget(self.warning_label, 2 * rows, 0, 1, columns)
+        self.columns = columns
+
+    def _width_for(self, columns: int) -> int:
+        widths = [max(title.sizeHint().width(), value.sizeHint().width()) for title, value in self._figures]
+        column_widths = [max(widths[start::columns]) for start in range(columns)]
+        margins = self.layout().contentsMargins()
+        return sum(column_widths) + self.layout().horizontalSpacing() * (columns - 1) + margins.left() + margins.right()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(self._width_for(2), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        columns = len(TOTALS) if event.size().width() >= self._width_for(len(TOTALS)) else 2
+        if columns != self.columns:
+            self._place_figures(columns)
 
     def show_totals(self, totals: dict[str, float] | None, warnings: tuple[str, ...] = ()) -> None:
         """Show the engine's ``totals`` (kWh and kgCO2e) converted to MWh and tCO2e."""
@@ -104,6 +139,8 @@ class AssumptionPanel(QGroupBox):
         self.set_combo = QComboBox()
         self.set_combo.setToolTip("Assumption set whose values the totals, chart and table use")
         self.set_combo.setMinimumContentsLength(12)
+        # Long set names would widen the window; the drop-down list still shows them in full.
+        self.set_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
 
         self.pue_spin = QDoubleSpinBox()
         self.pue_spin.setRange(spec.minimum, spec.maximum)
@@ -115,7 +152,7 @@ class AssumptionPanel(QGroupBox):
         self.pue_slider = QSlider(Qt.Orientation.Horizontal)
         self.pue_slider.setRange(round(spec.minimum * PUE_SLIDER_SCALE), round(spec.maximum * PUE_SLIDER_SCALE))
         self.pue_slider.setPageStep(10)
-        self.pue_slider.setMinimumWidth(220)
+        self.pue_slider.setMinimumWidth(120)
         self.pue_slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.pue_slider.setToolTip(f"Drag to preview a {spec.label.lower()}; release to store it with a rationale")
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QScrollArea, QWidget
 
 from workbench.errors import OperationCancelled
 from workbench.services import audit_trail, explorer
@@ -53,7 +53,7 @@ class ViewsMixin:
         elif area in DOCK_AREAS:
             container = QDockWidget(title, self)
             container.setObjectName(f"dock_{name}")
-            container.setWidget(widget)
+            container.setWidget(_scrollable(widget))
             container.toggleViewAction().setToolTip(f"Show or hide the {title} panel")
             container.toggleViewAction().setStatusTip(f"Show or hide the {title} panel")
             self.addDockWidget(DOCK_AREAS[area], container)
@@ -64,6 +64,14 @@ class ViewsMixin:
             action.triggered.connect(lambda _checked=False: self.show_view(name))
             self.view_menu.addAction(action)
         return container
+
+    def size_docks(self) -> None:
+        """Give the side docks their starting widths: the explorer fits its names, the right docks take 40 %."""
+        explorer = self.views["explorer"][0]
+        editor = self.views["assumption_editor"][0]
+        editor_width = self.width() * 40 // 100
+        self.resizeDocks([explorer, editor], [self.explorer_tree.minimumWidth(), editor_width],
+                         Qt.Orientation.Horizontal)
 
     def show_view(self, name: str) -> None:
         """Bring view ``name`` to the front, re-opening its tab if it was closed."""
@@ -256,3 +264,18 @@ class ViewsMixin:
 
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _scrollable(widget: QWidget) -> QWidget:
+    """Put ``widget`` in a frameless scroll area, so a dock narrower than the view scrolls instead of widening the window.
+
+    A widget that scrolls itself, such as a tree or a table, is returned as it is.
+    """
+    if isinstance(widget, QAbstractScrollArea):
+        return widget
+    area = QScrollArea()
+    area.setObjectName(f"{widget.objectName() or 'view'}_scroll")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setWidget(widget)
+    return area
