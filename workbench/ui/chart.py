@@ -13,8 +13,11 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from workbench.ui.charts.base import cache_axes
 
 if TYPE_CHECKING:
+    from typing import Callable
+
     import pandas as pd
 
+    from workbench.services.chart_data import EnergyCells
     from workbench.services.session import RecomputeResponse
 
 # Up to this many hours a curve also draws a marker per hour, so short runs stay visible.
@@ -72,13 +75,13 @@ class EnergyChart(QWidget):
         if response is None:
             self.clear()
             return
-        self._show(response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, _index(response))))
+        self._show(shape_response(response))
 
     def shaper(self):
         """For :meth:`Recomputer.add_shaper`: shape this chart's series in the worker while it shows."""
         if not self.isVisible():
             return None
-        return lambda response: response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, _index(response)))
+        return shape_response
 
     def _show(self, shaped: "ChartSeries | None") -> None:
         if shaped is None or not shaped.series:
@@ -153,17 +156,37 @@ class ChartSeries:
     y_top: float | None
 
 
-def chart_series(hourly: "pd.DataFrame", index=None) -> ChartSeries:
-    """Shape ``hourly`` into the chart's curves; pure, so a worker thread can run it."""
+def shape_response(response: "RecomputeResponse") -> ChartSeries:
+    """Return the chart's series for ``response``, shaped once and kept in its ``shaped`` cache."""
+    from workbench.services import chart_data
+
+    index = chart_data.row_index(response.request.model)
+    return response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, index, lambda: chart_data.shared_energy_cells(
+        response.shaped, response.hourly, response.runs, stack_by="run", max_series=MAX_CURVES, index=index)))
+
+
+def chart_series(hourly: "pd.DataFrame", index=None, cells: "Callable[[], EnergyCells] | None" = None) -> ChartSeries:
+    """Shape ``hourly`` into the chart's curves; pure, so a worker thread can run it.
+
+    ``index`` is the :class:`~workbench.services.chart_data.RowIndex` of the model ``hourly``
+    came from, if known. ``cells`` returns the hourly energy stacked by run with at most
+    :data:`MAX_CURVES` series, when another chart may have computed it already.
+    """
+    from workbench.services import chart_data
     from workbench.ui.charts.base import nice_ceiling
 
     if hourly.empty:
         return ChartSeries({}, 0.0, 0.0, None)
-    many = hourly["run"].nunique() > MAX_CURVES
-    series = _largest_runs(hourly, index) if many else _each_run(hourly)
-    top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values()) if many else None
-    return ChartSeries(series, float(hourly["hour_utc"].min()), float(hourly["hour_utc"].max()),
-                       None if top is None else nice_ceiling(top))
+    if chart_data.run_count(hourly, index) <= MAX_CURVES:
+        return ChartSeries(_each_run(hourly), float(hourly["hour_utc"].min()), float(hourly["hour_utc"].max()), None)
+    if cells is None:
+        stacked = chart_data.energy_cells(hourly, None, stack_by="run", max_series=MAX_CURVES, index=index)
+    else:
+        stacked = cells()
+    series = _largest_runs(stacked)
+    top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values())
+    # The grid runs from the first hour of the rows to the last.
+    return ChartSeries(series, float(stacked.hours[0]), float(stacked.hours[-1]), nice_ceiling(top))
 
 
 def _each_run(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -172,22 +195,14 @@ def _each_run(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]
             for name, rows in hourly.groupby("run", sort=False, observed=True)}
 
 
-def _index(response):
-    from workbench.services.chart_data import row_index
-
-    return row_index(response.request.model)
-
-
-def _largest_runs(hourly: "pd.DataFrame", index=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _largest_runs(stacked: "EnergyCells") -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Return the hours and kWh of the :data:`MAX_CURVES` - 1 runs with most energy, and of the others summed."""
-    from workbench.services.chart_data import OTHER_SERIES, energy_stacked
+    from workbench.services.chart_data import OTHER_SERIES, bin_means
+    from workbench.ui.charts.energy import bin_hours_for
 
-    table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES, index=index)
     # Means over a few hours, about one point per pixel, as the stacked energy chart draws them:
     # 12 curves of 8,760 hours took about 30 ms to set and as long to paint on every frame.
-    from workbench.ui.charts.energy import binned
-
-    table, _bin_hours = binned(table)
-    hours = table.index.to_numpy(np.float64)
-    return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, table[name].to_numpy(np.float64))
-            for name in table.columns}
+    hours, means = bin_means(stacked.hours, stacked.kwh, bin_hours_for(len(stacked.hours)))
+    hours = hours.astype(np.float64)
+    return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, energy_kwh)
+            for name, energy_kwh in zip(stacked.labels, means)}

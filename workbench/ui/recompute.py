@@ -112,7 +112,14 @@ class Recomputer(QObject):
         handle.finished.connect(lambda: self._forget(handle))
 
     def _apply(self, response: RecomputeResponse) -> None:
-        if self._session.apply(response):
+        applied = self._session.apply(response)
+        if self._pending and not self._timer.isActive():
+            # The views have taken the response's data but not painted it yet. Submitting the
+            # moves that merged meanwhile now lets the worker compute the next frame while this
+            # one paints. The session has already taken this response, so the new request
+            # cannot make it stale.
+            self._submit()
+        if applied:
             self.applied.emit(response)
 
     def _forget(self, handle: JobHandle) -> None:
