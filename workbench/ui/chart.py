@@ -61,6 +61,8 @@ class EnergyChart(QWidget):
         self.floor = pg.PlotDataItem(pen=None)
         self._floor: tuple[float, float] | None = None
         self._y_top: float | None = None
+        self._x_span: tuple[float, float] | None = None  # the x range set while the y range is fixed
+        self._hidden_response: RecomputeResponse | None = None  # the latest response, while hidden
         self.plot_item.addItem(self.floor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -71,11 +73,24 @@ class EnergyChart(QWidget):
         self._show(None if hourly is None or hourly.empty else chart_series(hourly))
 
     def show_result(self, response: "RecomputeResponse | None") -> None:
-        """Draw a recompute response's hourly frame, using the series a worker shaped for it if any."""
+        """Draw a recompute response's hourly frame, using the series a worker shaped for it if any.
+
+        A hidden chart keeps the response and draws it when it shows, so a drag does not shape
+        and draw a chart that nobody sees.
+        """
+        self._hidden_response = None
         if response is None:
             self.clear()
             return
+        if not self.isVisible():
+            self._hidden_response = response
+            return
         self._show(shape_response(response))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._hidden_response is not None:
+            self.show_result(self._hidden_response)
 
     def shaper(self):
         """For :meth:`Recomputer.add_shaper`: shape this chart's series in the worker while it shows."""
@@ -95,14 +110,20 @@ class EnergyChart(QWidget):
         if floor != self._floor:
             self.floor.setData(list(floor), [0.0, 0.0])
             self._floor = floor
-        if shaped.y_top is None:
-            self.plot_item.enableAutoRange(y=True)
-            self._y_top = None
-        elif shaped.y_top != self._y_top:
+        if shaped.y_top is None:  # projects with few runs keep the automatic range
+            self.plot_item.enableAutoRange(x=True, y=True)
+            self._y_top = self._x_span = None
+            return
+        if shaped.y_top != self._y_top:
             # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
-            # frame of a drag. Projects with few runs keep the automatic range.
+            # frame of a drag.
             self.plot_item.setYRange(0.0, shaped.y_top, padding=0.02)
             self._y_top = shaped.y_top
+        if floor != self._x_span:
+            # The hours span is known, so the x range is set from it (with auto-range's padding):
+            # auto-range measured the bounds of every curve on each paint of a drag.
+            self.plot_item.setXRange(*floor)
+            self._x_span = floor
 
     def clear(self) -> None:
         """Remove every curve in one go (removing 1,000 legend rows one by one took minutes)."""
@@ -111,7 +132,7 @@ class EnergyChart(QWidget):
         self.curves.clear()
         self.legend.clear()
         self.floor.setData([], [])
-        self._floor = self._y_top = None
+        self._floor = self._y_top = self._x_span = None
 
     def _draw(self, name: str, number: int, hours, energy_kwh) -> None:
         curve = self.curves.get(name)

@@ -8,6 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QMenu, QToolButton, QWidget
 
 from workbench.services import chart_data
@@ -20,6 +21,7 @@ from workbench.ui.charts.base import ChartWidget, nice_ceiling, series_color, st
 MAX_DRAWN_POINTS = 1000
 BIN_HOURS = (1, 2, 3, 6, 12, 24)
 INTENSITY_PEN = pg.mkPen("#111111", width=1)  # dashed or wide pens draw several times slower
+FILL_ALPHA = 200 / 255  # share of a stacked area's own colour over the areas above it
 
 
 class EnergyOverTimeChart(ChartWidget):
@@ -36,6 +38,8 @@ class EnergyOverTimeChart(ChartWidget):
     def __init__(self, options: ChartOptions, parent: QWidget | None = None) -> None:
         super().__init__(options, parent, axis_items={"bottom": pg.DateAxisItem(utcOffset=0)})
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._colors: dict[str, QColor] = {}  # each curve's line colour, from its position when made
+        self._fills: dict[str, int] = {}  # the fill colour (QColor.rgb()) each curve has now
         self.hourly: pd.DataFrame | None = None
         self.runs: pd.DataFrame | None = None
         self.all_series: list[str] = []
@@ -186,13 +190,24 @@ class EnergyOverTimeChart(ChartWidget):
 
     def _draw_stack(self, shape: "EnergyShape") -> None:
         for name in [name for name in self.curves if name not in dict(shape.tops)]:
+            self._fills.pop(name, None)
+            self._colors.pop(name, None)
             curve = self.curves.pop(name)
             self.plot_item.removeItem(curve)
             self.legend.removeItem(curve)
+        fills = stacked_fills([self._colors.get(name) or series_color(number)
+                               for number, (name, _top) in enumerate(shape.tops)])
         for number, (name, top) in enumerate(shape.tops):
             curve = self.curves.get(name) or self._new_curve(name, number)
             curve.setZValue(-number)  # the lower layers are drawn over the upper ones' fill
+            if self._fills.get(name) != fills[number].rgb():
+                curve.setBrush(fills[number])
+                self._fills[name] = fills[number].rgb()
             curve.setData(shape.hours, top)
+            # PlotCurveItem (pyqtgraph 0.14) drops the fill's paths when it makes the line's path
+            # in paint(), so each later paint would make them again. Making the line's path now
+            # keeps them for every paint until the next frame.
+            curve.curve.getPath()
         if shape.ranges is not None and shape.ranges != self._ranges:  # steady axes between frames
             (x_low, x_high), y_top = shape.ranges
             self.plot_item.setXRange(x_low, x_high, padding=0.01)
@@ -200,10 +215,8 @@ class EnergyOverTimeChart(ChartWidget):
             self._ranges = shape.ranges
 
     def _new_curve(self, name: str, number: int) -> pg.PlotDataItem:
-        color = series_color(number)
-        fill = pg.mkColor(color)
-        fill.setAlpha(200)
-        curve = self.plot_item.plot(name=name, pen=pg.mkPen(color, width=1), fillLevel=0.0, brush=fill)
+        color = self._colors[name] = series_color(number)
+        curve = self.plot_item.plot(name=name, pen=pg.mkPen(color, width=1), fillLevel=0.0, brush=color)
         self.curves[name] = curve
         return curve
 
@@ -225,6 +238,22 @@ class EnergyOverTimeChart(ChartWidget):
             action.setChecked(name not in hidden)
             action.setToolTip(f"Show or hide {name}")
             action.toggled.connect(lambda visible, name=name: self.options.toggle_series(name, visible))
+
+
+def stacked_fills(colors: list[QColor]) -> list[QColor]:
+    """Return opaque fill colours for stacked areas of ``colors``, bottom series first.
+
+    Each area looks as it did when drawn at :data:`FILL_ALPHA` over the areas above it on a
+    white plot. Opaque fills paint about twice as fast as translucent ones, and the stacked
+    chart repaints on every frame of a slider drag. The grid no longer shows through them.
+    """
+    fills: list[QColor] = []
+    under = (255, 255, 255)
+    for color in reversed(colors):
+        under = tuple(round(FILL_ALPHA * own + (1.0 - FILL_ALPHA) * below)
+                      for own, below in zip((color.red(), color.green(), color.blue()), under))
+        fills.append(QColor(*under))
+    return fills[::-1]
 
 
 @dataclass(frozen=True, eq=False)
