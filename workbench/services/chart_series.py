@@ -84,7 +84,7 @@ class HourlySeries:
         e = self.energy
         it = (e["gpu_board"] * node_uplift + e["node"]) * self._per_row(f_dist) + e["it"]
         it.flags.writeable = False
-        self._last_it = (key, it)  # one tuple assignment, so another thread sees the old or the new pair
+        self._last_it = (key, it)  # one tuple assignment, so another thread reads the old or the new pair
         return it
 
     def _per_row(self, per_run: np.ndarray) -> float | np.ndarray:
