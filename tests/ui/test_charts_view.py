@@ -133,6 +133,20 @@ def test_intensity_overlay_is_the_energy_weighted_factor(view, session):
     assert shown == pytest.approx(dict(zip(expected["hour_utc"], expected["co2e_g_per_kwh"])))
 
 
+def test_hidden_view_draws_when_shown(qtbot, session):
+    charts = ChartsView(session, ChartOptions())
+    qtbot.addWidget(charts)
+    session.apply(compute_response(session.preview({"pue": 2.56})))
+
+    assert charts.energy.curves == {}, "a hidden view does not draw"
+
+    charts.show()
+    qtbot.waitExposed(charts)
+
+    expected = session.result.result.totals["facility_energy_kwh"] / 1000.0
+    assert top_curve_total(charts.energy) == pytest.approx(expected)
+
+
 def test_stacked_fills_blend_over_areas_above():
     bottom, top = QColor(0, 0, 200), QColor(200, 0, 0)
 
