@@ -112,21 +112,17 @@ class Recomputer(QObject):
         handle.finished.connect(lambda: self._forget(handle))
 
     def _apply(self, response: RecomputeResponse) -> None:
-        applied = self._session.apply(response)
-        if self._pending and not self._timer.isActive():
-            # The views have taken the response's data but not painted it yet. Submitting the
-            # moves that merged meanwhile now lets the worker compute the next frame while this
-            # one paints. The session has already taken this response, so the new request
-            # cannot make it stale.
-            self._submit()
-        if applied:
+        if self._session.apply(response):
             self.applied.emit(response)
 
     def _forget(self, handle: JobHandle) -> None:
         self._jobs.discard(handle)
         handle.deleteLater()
         if self._pending and not self._jobs and not self._timer.isActive():
-            self._submit()  # moves made while it computed: merged already, so no extra delay
+            # Moves made while it computed: merged already, so no extra delay. The views have
+            # taken the response's data but paint it only when control returns to the event
+            # loop, so the worker computes the next frame while this one paints.
+            self._submit()
 
 
 class Throttle(QObject):
