@@ -279,8 +279,11 @@ class EnergyShape:
 
 
 def bin_hours_for(hour_count: int) -> int:
-    """Return the fewest hours per drawn point (one of :data:`BIN_HOURS`) that keep ``hour_count`` hours
-    under :data:`MAX_DRAWN_POINTS` points."""
+    """Return the hours per drawn point for ``hour_count`` hours of data.
+
+    It is the first of :data:`BIN_HOURS` that draws at most :data:`MAX_DRAWN_POINTS` points, or
+    the last of them for longer data.
+    """
     return next((n for n in BIN_HOURS if hour_count / n <= MAX_DRAWN_POINTS), BIN_HOURS[-1])
 
 
