@@ -75,6 +75,74 @@ def test_energy_stacked_rejects_an_unknown_dimension():
         chart_data.energy_stacked(hourly_frame(), runs_frame(), stack_by="zone")
 
 
+def test_site_order_sums_rows_apart():
+    # Site x has rows before and after site y's, and still more energy in total.
+    hourly = pd.DataFrame({"run": ["a", "c", "b"], "hour_utc": [T0, T0, T0 + H],
+                           "facility_energy_kwh": [30.0, 50.0, 40.0], "co2e_g_per_kwh": [1.0, 1.0, 1.0],
+                           "operational_co2e_kg": [0.03, 0.05, 0.04]})
+
+    cells = chart_data.energy_cells(hourly, runs_frame(), stack_by="site")
+
+    assert cells.labels == ["x", "y"]  # 70 and 50 kWh
+    assert cells.hours.tolist() == [T0, T0 + H]
+    assert cells.kwh.tolist() == [[30.0, 40.0], [50.0, 0.0]]
+
+
+def test_energy_cells_without_rows():
+    cells = chart_data.energy_cells(hourly_frame().iloc[:0], runs_frame(), stack_by="run")
+
+    assert cells.labels == []
+    assert cells.hours.size == 0
+    assert cells.frame().empty
+
+
+def test_row_index_keeps_latest_token_only():
+    index = chart_data.RowIndex()
+    calls = []
+
+    def compute(value):
+        calls.append(value)
+        return value
+
+    assert index.latest("cells", b"one", lambda: compute(1)) == 1
+    assert index.latest("cells", b"one", lambda: compute(2)) == 1
+    assert index.latest("cells", b"two", lambda: compute(3)) == 3
+    assert index.latest("cells", b"one", lambda: compute(4)) == 4
+    assert calls == [1, 3, 4]
+
+
+def test_bin_means_skip_missing_values():
+    hours = T0 + H * np.arange(5)
+    values = np.array([[1.0, 3.0, np.nan, np.nan, 5.0],
+                       [2.0, 2.0, 4.0, np.nan, 8.0]])
+
+    starts, means = chart_data.bin_means(hours, values, 2)
+
+    assert starts.tolist() == [T0, T0 + 2 * H, T0 + 4 * H]
+    np.testing.assert_array_equal(means, [[2.0, np.nan, 5.0], [2.0, 4.0, 8.0]])
+    single_starts, single = chart_data.bin_means(hours, values[0], 2)
+    assert single_starts.tolist() == starts.tolist()
+    np.testing.assert_array_equal(single, [2.0, np.nan, 5.0])
+
+
+def test_bin_means_of_one_hour_change_nothing():
+    hours = T0 + H * np.arange(3)
+    values = np.array([1.0, np.nan, 2.0])
+
+    starts, means = chart_data.bin_means(hours, values, 1)
+
+    assert starts is hours
+    assert means is values
+
+
+def test_intensity_grid_on_the_stack_hours():
+    hours, g_per_kwh = chart_data.intensity_grid(hourly_frame())
+
+    assert hours.tolist() == chart_data.energy_stacked(hourly_frame(), runs_frame()).index.tolist()
+    # hour 0: 5.5 kg / 11 kWh; hour 1: 18 kg / 120 kWh; hour 2 has no rows; hour 3 no matched factor
+    np.testing.assert_allclose(g_per_kwh, [500.0, 150.0, np.nan, np.nan])
+
+
 def test_intensity_energy_weighted():
     intensity = chart_data.hourly_intensity(hourly_frame())
 
@@ -223,8 +291,9 @@ def test_prepared_hourly_series_equal_the_engine_frame(demo_session):
     model = demo_session.model
     series = HourlySeries(model.prepared)
     base = demo_session.committed
-    for a in (base, replace(base, pue=1.9, node_uplift=1.2), replace(base, pue_source="metered"),
-              replace(base, factor_zone="FR")):
+    # Two PUE-only steps in a row reuse the kept IT energy; the others make it again.
+    for a in (base, replace(base, pue=1.9, node_uplift=1.2), replace(base, pue=1.4, node_uplift=1.2),
+              replace(base, pue_source="metered"), replace(base, factor_zone="FR"), base):
         expected = model.prepared.hourly(a)
         got = series.frame(a)
         assert got["run"].astype(str).tolist() == expected["run"].tolist()

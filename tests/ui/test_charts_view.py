@@ -7,13 +7,16 @@ import shutil
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 from workbench.services import chart_data, demo
 from workbench.services.chart_state import ChartOptions
 from workbench.services.inventory import InventoryModel
 from workbench.services.session import Session, compute_response
+from workbench.ui.charts.base import series_color
+from workbench.ui.charts.energy import stacked_fills
 from workbench.ui.charts.view import ChartsView
 
 
@@ -128,6 +131,49 @@ def test_intensity_overlay_is_the_energy_weighted_factor(view, session):
 
     shown = dict(zip(x[~np.isnan(y)].astype(np.int64), y[~np.isnan(y)]))
     assert shown == pytest.approx(dict(zip(expected["hour_utc"], expected["co2e_g_per_kwh"])))
+
+
+def test_hidden_view_draws_when_shown(qtbot, session):
+    charts = ChartsView(session, ChartOptions())
+    qtbot.addWidget(charts)
+    session.apply(compute_response(session.preview({"pue": 2.56})))
+
+    assert charts.energy.curves == {}, "a hidden view does not draw"
+
+    charts.show()
+    qtbot.waitExposed(charts)
+
+    expected = session.result.result.totals["facility_energy_kwh"] / 1000.0
+    assert top_curve_total(charts.energy) == pytest.approx(expected)
+
+
+def test_stacked_fills_blend_over_areas_above():
+    bottom, top = QColor(0, 0, 200), QColor(200, 0, 0)
+
+    fills = stacked_fills([bottom, top])
+
+    # 200/255 of the own colour over white for the top area, then over that fill for the one below
+    assert [fill.getRgb() for fill in fills] == [(46, 12, 169, 255), (212, 55, 55, 255)]
+
+
+def test_stacked_areas_fill_opaque(view):
+    chart = view.energy
+    names = list(chart.curves)
+    expected = stacked_fills([series_color(number) for number in range(len(names))])
+
+    fills = [pg.mkBrush(chart.curves[name].opts["fillBrush"]).color() for name in names]
+
+    assert [fill.getRgb() for fill in fills] == [fill.getRgb() for fill in expected]
+
+
+def test_energy_data_has_intensity_of_each_hour(view, session):
+    data = view.energy.data()
+    expected = chart_data.hourly_intensity(session.result.hourly).set_index("hour_utc")["co2e_g_per_kwh"]
+
+    column = data.set_index("hour_utc")["carbon intensity (gCO2e/kWh)"]
+
+    assert column.dropna().to_dict() == pytest.approx(expected.to_dict())
+    assert column.isna().sum() == len(column) - len(expected)
 
 
 def test_charts_follow_a_preview_and_its_commit(view, session):

@@ -133,6 +133,32 @@ def test_pue_slider_previews_until_released(window, gpu_project, qtbot, rational
     assert len(audit_entries(gpu_project)) == entries_before + 1
 
 
+def test_runs_table_follows_drag_and_release(window, gpu_project, qtbot, rationales):
+    window.open_project(gpu_project)
+    session = window.session
+    facility_column = [column.key for column in RUN_TABLE_COLUMNS].index("facility_energy_kwh")
+    slider = window.assumption_panel.pue_slider
+
+    slider.setSliderDown(True)
+    for position in (150, 160, 170, 180):
+        slider.setValue(position)
+        wait_for_pue(qtbot, window, position / 100)
+    qtbot.waitUntil(lambda: not window.runs_table_updates.waiting())
+
+    previewed = session.result.runs["facility_energy_kwh"].iloc[0]
+    assert window.runs_model.raw_value(0, facility_column) == previewed
+
+    slider.setSliderDown(False)  # the window requests the rationale and stores PUE 1.8
+
+    assert not window.runs_table_updates.waiting()
+    expected = engine_result(gpu_project)  # a fresh computation from the stored project
+    assert session.committed.pue == pytest.approx(1.8)
+    assert window.runs_model.raw_value(0, facility_column) == expected.runs[0].facility_energy_kwh
+    assert session.result.result.totals == expected.totals
+    np.testing.assert_array_equal(window.chart.curves["glasses"].yData,
+                                  session.result.hourly["facility_energy_kwh"].to_numpy(float))
+
+
 def test_cancelled_rationale_restores_committed_pue(window, gpu_project, qtbot, rationales):
     window.open_project(gpu_project)
     facility_before = window.totals_panel.values["facility_energy_kwh"]

@@ -42,6 +42,7 @@ class HourlySeries:
         else:
             self.run_names = np.array(names, dtype=object)[self.run_of_row]
         self._factors: dict[str, np.ndarray] = {}
+        self._last_it: tuple[tuple[float, bytes], np.ndarray] | None = None
 
     def factors(self, zone_override: str) -> np.ndarray:
         """Return each row's matched emission factor (gCO2e/kWh, NaN unmatched) for a zone override ('' for none)."""
@@ -57,17 +58,44 @@ class HourlySeries:
     def frame(self, a: Assumptions) -> pd.DataFrame:
         """Return run, hour_utc, facility_energy_kwh, co2e_g_per_kwh and operational_co2e_kg rows under ``a``."""
         scale, _, f_dist, _ = self.prepared.run_scales(a)
-        row_scale, row_dist = scale[self.run_of_row], f_dist[self.run_of_row]
-        pue = np.full(len(self.hours), a.pue)
+        pue: float | np.ndarray = a.pue
         if a.pue_source == "metered":
             pue = np.where(np.isnan(self.metered_pue), a.pue, self.metered_pue)
-        e = self.energy
-        it = (e["gpu_board"] * a.node_uplift + e["node"]) * row_dist + e["it"]
-        facility = (it * pue + e["facility"]) * row_scale
+        facility = self._it_energy(a.node_uplift, f_dist) * pue + self.energy["facility"]
+        row_scale = self._per_row(scale)
+        if not (isinstance(row_scale, float) and row_scale == 1.0):  # x * 1.0 is x
+            facility *= row_scale
         g_per_kwh = self.factors(a.factor_zone or "")
+        co2e_kg = facility * g_per_kwh
+        np.nan_to_num(co2e_kg, copy=False)
+        co2e_kg /= 1000.0
         return pd.DataFrame({"run": self.run_names, "hour_utc": self.hours, "facility_energy_kwh": facility,
-                             "co2e_g_per_kwh": g_per_kwh,
-                             "operational_co2e_kg": np.nan_to_num(facility * g_per_kwh) / 1000.0}, columns=COLUMNS)
+                             "co2e_g_per_kwh": g_per_kwh, "operational_co2e_kg": co2e_kg}, columns=COLUMNS)
+
+    def _it_energy(self, node_uplift: float, f_dist: np.ndarray) -> np.ndarray:
+        """Return each row's IT energy in kWh, before PUE; the last result is kept (read-only).
+
+        It does not depend on the PUE, so a drag of the PUE slider computes it once.
+        """
+        key = (node_uplift, f_dist.tobytes())
+        cached = self._last_it
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        e = self.energy
+        it = (e["gpu_board"] * node_uplift + e["node"]) * self._per_row(f_dist) + e["it"]
+        it.flags.writeable = False
+        self._last_it = (key, it)  # one tuple assignment, so another thread reads the old or the new pair
+        return it
+
+    def _per_row(self, per_run: np.ndarray) -> float | np.ndarray:
+        """Return ``per_run`` spread over the rows, or its one value when every run has the same.
+
+        Multiplying by that value gives the same numbers as by the spread array, and saves
+        building an array of 200,000 rows on every frame of a slider drag.
+        """
+        if len(per_run) and np.all(per_run == per_run[0]):
+            return float(per_run[0])
+        return per_run[self.run_of_row]
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:

@@ -13,8 +13,11 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from workbench.ui.charts.base import cache_axes
 
 if TYPE_CHECKING:
+    from typing import Callable
+
     import pandas as pd
 
+    from workbench.services.chart_data import EnergyCells
     from workbench.services.session import RecomputeResponse
 
 # Up to this many hours a curve also draws a marker per hour, so short runs stay visible.
@@ -58,6 +61,8 @@ class EnergyChart(QWidget):
         self.floor = pg.PlotDataItem(pen=None)
         self._floor: tuple[float, float] | None = None
         self._y_top: float | None = None
+        self._x_span: tuple[float, float] | None = None  # the x range set while the y range is fixed
+        self._hidden_response: RecomputeResponse | None = None  # the latest response, while hidden
         self.plot_item.addItem(self.floor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -68,17 +73,30 @@ class EnergyChart(QWidget):
         self._show(None if hourly is None or hourly.empty else chart_series(hourly))
 
     def show_result(self, response: "RecomputeResponse | None") -> None:
-        """Draw a recompute response's hourly frame, using the series a worker shaped for it if any."""
+        """Draw a recompute response's hourly frame, using the series a worker shaped for it if any.
+
+        A hidden chart keeps the response and draws it when it shows, so a drag does not shape
+        and draw a chart that nobody sees.
+        """
+        self._hidden_response = None
         if response is None:
             self.clear()
             return
-        self._show(response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, _index(response))))
+        if not self.isVisible():
+            self._hidden_response = response
+            return
+        self._show(shape_response(response))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._hidden_response is not None:
+            self.show_result(self._hidden_response)
 
     def shaper(self):
         """For :meth:`Recomputer.add_shaper`: shape this chart's series in the worker while it shows."""
         if not self.isVisible():
             return None
-        return lambda response: response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, _index(response)))
+        return shape_response
 
     def _show(self, shaped: "ChartSeries | None") -> None:
         if shaped is None or not shaped.series:
@@ -92,14 +110,20 @@ class EnergyChart(QWidget):
         if floor != self._floor:
             self.floor.setData(list(floor), [0.0, 0.0])
             self._floor = floor
-        if shaped.y_top is None:
-            self.plot_item.enableAutoRange(y=True)
-            self._y_top = None
-        elif shaped.y_top != self._y_top:
+        if shaped.y_top is None:  # projects with few runs keep the automatic range
+            self.plot_item.enableAutoRange(x=True, y=True)
+            self._y_top = self._x_span = None
+            return
+        if shaped.y_top != self._y_top:
             # A steady y range (a nice ceiling) keeps the axis labels from being redrawn on every
-            # frame of a drag. Projects with few runs keep the automatic range.
+            # frame of a drag.
             self.plot_item.setYRange(0.0, shaped.y_top, padding=0.02)
             self._y_top = shaped.y_top
+        if floor != self._x_span:
+            # The hours span is known, so the x range is set from it (with auto-range's padding):
+            # auto-range measured the bounds of every curve on each paint of a drag.
+            self.plot_item.setXRange(*floor)
+            self._x_span = floor
 
     def clear(self) -> None:
         """Remove every curve in one go (removing 1,000 legend rows one by one took minutes)."""
@@ -108,7 +132,7 @@ class EnergyChart(QWidget):
         self.curves.clear()
         self.legend.clear()
         self.floor.setData([], [])
-        self._floor = self._y_top = None
+        self._floor = self._y_top = self._x_span = None
 
     def _draw(self, name: str, number: int, hours, energy_kwh) -> None:
         curve = self.curves.get(name)
@@ -153,17 +177,37 @@ class ChartSeries:
     y_top: float | None
 
 
-def chart_series(hourly: "pd.DataFrame", index=None) -> ChartSeries:
-    """Shape ``hourly`` into the chart's curves; pure, so a worker thread can run it."""
+def shape_response(response: "RecomputeResponse") -> ChartSeries:
+    """Return the chart's series for ``response``, shaped once and kept in its ``shaped`` cache."""
+    from workbench.services import chart_data
+
+    index = chart_data.row_index(response.request.model)
+    return response.shape(SHAPE_KEY, lambda: chart_series(response.hourly, index, lambda: chart_data.shared_energy_cells(
+        response.shaped, response.hourly, response.runs, stack_by="run", max_series=MAX_CURVES, index=index)))
+
+
+def chart_series(hourly: "pd.DataFrame", index=None, cells: "Callable[[], EnergyCells] | None" = None) -> ChartSeries:
+    """Shape ``hourly`` into the chart's curves; pure, so a worker thread can run it.
+
+    ``index`` is the :class:`~workbench.services.chart_data.RowIndex` of the model ``hourly``
+    came from, if known. ``cells`` returns the hourly energy stacked by run with at most
+    :data:`MAX_CURVES` series, when another chart may have computed it already.
+    """
+    from workbench.services import chart_data
     from workbench.ui.charts.base import nice_ceiling
 
     if hourly.empty:
         return ChartSeries({}, 0.0, 0.0, None)
-    many = hourly["run"].nunique() > MAX_CURVES
-    series = _largest_runs(hourly, index) if many else _each_run(hourly)
-    top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values()) if many else None
-    return ChartSeries(series, float(hourly["hour_utc"].min()), float(hourly["hour_utc"].max()),
-                       None if top is None else nice_ceiling(top))
+    if chart_data.run_count(hourly, index) <= MAX_CURVES:
+        return ChartSeries(_each_run(hourly), float(hourly["hour_utc"].min()), float(hourly["hour_utc"].max()), None)
+    if cells is None:
+        stacked = chart_data.energy_cells(hourly, None, stack_by="run", max_series=MAX_CURVES, index=index)
+    else:
+        stacked = cells()
+    series = _largest_runs(stacked)
+    top = max(float(energy_kwh.max()) for _hours, energy_kwh in series.values())
+    # The grid runs from the first hour of the rows to the last.
+    return ChartSeries(series, float(stacked.hours[0]), float(stacked.hours[-1]), nice_ceiling(top))
 
 
 def _each_run(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -172,22 +216,14 @@ def _each_run(hourly: "pd.DataFrame") -> dict[str, tuple[np.ndarray, np.ndarray]
             for name, rows in hourly.groupby("run", sort=False, observed=True)}
 
 
-def _index(response):
-    from workbench.services.chart_data import row_index
-
-    return row_index(response.request.model)
-
-
-def _largest_runs(hourly: "pd.DataFrame", index=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _largest_runs(stacked: "EnergyCells") -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Return the hours and kWh of the :data:`MAX_CURVES` - 1 runs with most energy, and of the others summed."""
-    from workbench.services.chart_data import OTHER_SERIES, energy_stacked
+    from workbench.services.chart_data import OTHER_SERIES, bin_means
+    from workbench.ui.charts.energy import bin_hours_for
 
-    table = energy_stacked(hourly, None, stack_by="run", max_series=MAX_CURVES, index=index)
     # Means over a few hours, about one point per pixel, as the stacked energy chart draws them:
     # 12 curves of 8,760 hours took about 30 ms to set and as long to paint on every frame.
-    from workbench.ui.charts.energy import binned
-
-    table, _bin_hours = binned(table)
-    hours = table.index.to_numpy(np.float64)
-    return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, table[name].to_numpy(np.float64))
-            for name in table.columns}
+    hours, means = bin_means(stacked.hours, stacked.kwh, bin_hours_for(len(stacked.hours)))
+    hours = hours.astype(np.float64)
+    return {OTHER_RUNS if name == OTHER_SERIES else name: (hours, energy_kwh)
+            for name, energy_kwh in zip(stacked.labels, means)}

@@ -119,4 +119,50 @@ class Recomputer(QObject):
         self._jobs.discard(handle)
         handle.deleteLater()
         if self._pending and not self._jobs and not self._timer.isActive():
-            self._submit()  # moves made while it computed: merged already, so no extra delay
+            # Moves made while it computed: merged already, so no extra delay. The views have
+            # taken the response's data but paint it only when control returns to the event
+            # loop, so the worker computes the next frame while this one paints.
+            self._submit()
+
+
+class Throttle(QObject):
+    """Passes values to ``show`` at most once per ``interval_ms``, always ending with the latest.
+
+    A value offered while the interval since the last one shown runs waits and replaces any
+    value that waited before it, and it is shown when the interval ends. So ``show`` gets the
+    first value of a burst at once, then about one value per interval, and the last value at
+    most ``interval_ms`` after it was offered.
+    """
+
+    def __init__(self, show: Callable[[Any], None], interval_ms: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._show = show
+        self._waiting: list[Any] = []  # the value that waits, if any
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._show_waiting)
+
+    def offer(self, value: Any) -> None:
+        """Show ``value`` now unless one was shown less than the interval ago; then show it when that ends."""
+        if self._timer.isActive():
+            self._waiting[:] = [value]
+            return
+        self._show(value)
+        self._timer.start()
+
+    def show_now(self, value: Any) -> None:
+        """Show ``value`` at once and drop any value that waits."""
+        self._timer.stop()
+        self._waiting.clear()
+        self._show(value)
+
+    def waiting(self) -> bool:
+        """Return whether a value waits for the end of the interval."""
+        return bool(self._waiting)
+
+    def _show_waiting(self) -> None:
+        if self._waiting:
+            self._show(self._waiting.pop())
+            self._timer.start()
+

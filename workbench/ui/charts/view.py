@@ -86,10 +86,18 @@ class ChartsView(QWidget):
         self._refresh_quality()
         self._feed_current()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._feed_current()
+
     def _feed_current(self) -> None:
-        """Give the shown tab the latest result; hidden tabs get it when they show (a drag stays cheap)."""
+        """Give the shown tab the latest result; hidden tabs get it when they show (a drag stays cheap).
+
+        While the whole view is hidden (its dock behind another one), no tab shows, so the
+        current tab also waits until the view shows.
+        """
         chart, response = self.tabs.currentWidget(), self._response
-        if response is None or chart in self._fed:
+        if response is None or chart in self._fed or not self.isVisible():
             return
         if chart is self.energy:
             self.energy.show_frames(response.hourly, response.runs, response.shaped,
