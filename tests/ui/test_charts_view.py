@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from workbench.services import chart_data, demo
@@ -131,6 +132,14 @@ def test_intensity_overlay_is_the_energy_weighted_factor(view, session):
 
     shown = dict(zip(x[~np.isnan(y)].astype(np.int64), y[~np.isnan(y)]))
     assert shown == pytest.approx(dict(zip(expected["hour_utc"], expected["co2e_g_per_kwh"])))
+
+
+def test_intensity_line_over_opaque_areas(view):
+    overlay = view.energy.intensity_view
+
+    assert overlay.zValue() > view.energy.plot_item.zValue()
+    assert overlay.acceptedMouseButtons() == Qt.MouseButton.NoButton
+    assert overlay.acceptHoverEvents() is False
 
 
 def test_hidden_view_draws_when_shown(qtbot, session):

@@ -8,6 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QMenu, QToolButton, QWidget
 
@@ -64,9 +65,11 @@ class EnergyOverTimeChart(ChartWidget):
     # -- construction ------------------------------------------------------------------------
 
     def _build_intensity_axis(self) -> None:
-        self.intensity_view = pg.ViewBox()
+        self.intensity_view = _OverlayViewBox()
         self.plot_item.showAxis("right")
         self.plot_item.scene().addItem(self.intensity_view)
+        # The stacked areas are opaque, so the intensity line is drawn above the plot.
+        self.intensity_view.setZValue(self.plot_item.zValue() + 1)
         right = self.plot_item.getAxis("right")
         right.linkToView(self.intensity_view)
         right.setLabel("Carbon intensity (gCO2e/kWh, black line)", color="#111111")
@@ -325,3 +328,16 @@ def shape_energy(hourly: pd.DataFrame | None, runs: pd.DataFrame | None, stack_b
         intensity_xy = (points.astype(np.float64), values)
     return EnergyShape([str(name) for name in cells.labels], cells.hours, shown, shown_values, hours, tops, bin_hours,
                        ranges, intensity_grid, intensity_xy)
+
+
+class _OverlayViewBox(pg.ViewBox):
+    """A view box drawn over the plot that leaves every click, drag and wheel event to the plot below."""
+
+    def __init__(self) -> None:
+        super().__init__(enableMenu=False)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setAcceptHoverEvents(False)
+        self.setMouseEnabled(x=False, y=False)
+
+    def wheelEvent(self, event, axis=None) -> None:
+        event.ignore()
