@@ -225,17 +225,20 @@ open its long-lived objects are frozen out of the garbage collector (`gc.freeze`
 full collection on the UI thread had taken 100 to 180 ms with the reference project open. The
 offscreen platform paints into memory, so a real display adds its own painting time.
 
-The views' own work on the UI thread stayed under about 10 ms per call on this run (44 ms on
+The views' own work on the UI thread stayed under about 17 ms per call on this run (44 ms on
 an earlier run at load 3). Monte Carlo and
 comparison run as Python threads at nice +5 and share the CPU and the interpreter lock with the
 UI thread. A probe without Qt (a 5 ms sleep loop on the main thread while 1,000,000 trials ran
 in a thread, 2026-12-05 02:14 UTC, load 1.8) saw at most 13 ms with Python's default 5 ms switch
 interval and at most 7 ms with 2 ms, so the vectorised batches release the lock often enough.
 Workers now ask for the 2 ms interval (`workbench/ui/workers.py`, `share_interpreter_with_ui`).
-The gaps over 100 ms that remain come in the phase with PUE previews, where each applied
-preview also redraws the main window's two energy charts and runs table on the UI thread (about
-100 to 170 ms of UI work per frame, see the PUE slider section), and they grow with the load of
-other jobs on the 2 cores. A child process would not remove either cause, so none was added.
+The script starts its phases once the window's recount of the stored run totals after opening
+has ended. Gaps over 100 ms still occur when other work takes a core: in a run at 05:08 UTC
+while the test suite ran beside it (load 1.7 to 2.1), Monte Carlo with the comparison had 2 gaps
+over 100 ms (largest 114.1 ms) and the same with PUE previews 1 (137.7 ms); every other phase
+stayed under 51 ms. At 02:20 UTC, before the chart data was built with NumPy (an applied
+preview then took 38 to 48 ms of UI work, see the PUE slider section), the phase with PUE
+previews had 3 gaps over 100 ms at load 2.3.
 
 Before the changes of 2026-12-05 (work on opening, chart data and the worker pool), at load 9.7:
 showing both docks 2,216 ms, Monte Carlo 121 to 144 ms, Monte Carlo with comparison 340 ms, and
