@@ -160,19 +160,24 @@ def _compare(stored: pd.DataFrame, counted: pd.DataFrame, keys: list[str], sums:
     if limit <= 0:
         return []
     both = stored.merge(counted, on=keys, how="outer", suffixes=("_stored", "_rows"), indicator="side")
-    matched = both["side"] == "both"
-    wrong = ~matched
+    matched = (both["side"] == "both").to_numpy()
+    differs: dict[str, np.ndarray] = {}  # per column, the matched rows whose values differ
     for column in sums:
         close = np.isclose(both[f"{column}_stored"].to_numpy(float), both[f"{column}_rows"].to_numpy(float),
                            rtol=SUM_TOLERANCE, atol=1e-9)
-        wrong |= matched & ~close
+        differs[column] = matched & ~close
     for column in exact:
         stored_values, counted_values = both[f"{column}_stored"], both[f"{column}_rows"]
         if column == "devices":
             stored_values, counted_values = stored_values.map(_device_set), counted_values.map(_device_set)
-        wrong |= matched & (stored_values != counted_values)
+        differs[column] = matched & (stored_values != counted_values).to_numpy()
+    wrong = ~matched
+    for mask in differs.values():
+        wrong = wrong | mask
+
     found = []
-    for _, row in both[wrong].head(limit).iterrows():
+    for position in np.flatnonzero(wrong)[:limit]:
+        row = both.iloc[position]
         where = ", ".join(f"{key} {row[key]}" for key in keys)
         if row["side"] == "left_only":
             found.append(f"{table_label}: {where} is stored but has no energy rows")
@@ -181,17 +186,9 @@ def _compare(stored: pd.DataFrame, counted: pd.DataFrame, keys: list[str], sums:
             found.append(f"{table_label}: {where} has energy rows but no stored total")
             continue
         changed = [f"{column} is {row[f'{column}_stored']!r} stored, {row[f'{column}_rows']!r} in the rows"
-                   for column in (*sums, *exact) if not _same(column, row[f"{column}_stored"], row[f"{column}_rows"])]
+                   for column, mask in differs.items() if mask[position]]
         found.append(f"{table_label}: {where}: " + "; ".join(changed))
     return found
-
-
-def _same(column: str, stored: object, counted: object) -> bool:
-    if column == "devices":
-        return _device_set(stored) == _device_set(counted)
-    if isinstance(stored, float) or isinstance(counted, float):
-        return math.isclose(float(stored), float(counted), rel_tol=SUM_TOLERANCE, abs_tol=1e-9)
-    return stored == counted
 
 
 def _device_set(text: object) -> frozenset[str]:
