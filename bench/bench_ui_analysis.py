@@ -112,8 +112,8 @@ def run(project: Path) -> dict:
     # every run. That is a cost of opening, so it happens before any probe runs.
     first_paint = time.perf_counter()
     spin_until(lambda: time.perf_counter() - first_paint >= SETTLE_S, TIMEOUT_S)
-    # The window also recounts the energy rows behind the stored run totals after opening, a
-    # one-off job on the pool; the phases start once it has ended.
+    # After opening, the window also recounts the energy rows behind the stored run totals in a
+    # one-off job on the pool. The phases start once that job has ended.
     spin_until(lambda: not window.jobs, TIMEOUT_S)
     idle = {"at": time.perf_counter() + SETTLE_S}
     phases.append(_phase(probe, "idle, nothing in the background (the machine's noise floor)", lambda: None,

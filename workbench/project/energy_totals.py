@@ -136,7 +136,7 @@ def recount(conn: sqlite3.Connection) -> StoredRunEnergy:
 
 
 def differences(conn: sqlite3.Connection, limit: int = 10) -> list[str]:
-    """Compare the stored totals with a recount of the energy rows; return up to ``limit`` differences.
+    """Compare the stored totals with a recount of the energy rows and return up to ``limit`` differences.
 
     Sums may differ by :data:`SUM_TOLERANCE` (relative) because a recount may add the rows in
     another order. Device lists are compared as sets. An empty list means every stored total

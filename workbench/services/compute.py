@@ -69,7 +69,7 @@ def load_run_inputs(project: Project, summary: pd.DataFrame | None = None,
                     stored: StoredRunEnergy | None = None) -> list[RunInput]:
     """Return every run of the project as an engine input; runs with telemetry use it, others their declaration.
 
-    ``stored`` (from :func:`workbench.project.energy_totals.read`) stands in for grouping the energy rows.
+    ``stored`` (from :func:`workbench.project.energy_totals.read`) replaces grouping the energy rows.
     """
     runs = repo.list_runs(project.conn)
     if summary is None:
@@ -171,9 +171,9 @@ class FootprintModel:
     def __init__(self, project: Project, *, stored_totals: bool = True) -> None:
         """Read ``project``'s inputs, the run energy from the stored totals when ``stored_totals`` and they are current.
 
-        Stored totals are current when their digests match the energy table; otherwise, or with
+        Stored totals are current when their digests match the energy table. Otherwise, or with
         ``stored_totals=False``, the energy rows are grouped here, which takes seconds for
-        millions of rows. ``uses_stored_totals`` tells which was read.
+        millions of rows. ``uses_stored_totals`` records which was read.
         """
         self.project_name = project.name
         self.factors = repo.list_factors(project.conn)

@@ -304,10 +304,13 @@ def _store_meter_energy(project, source_id, path, result, options, site_id) -> d
         return {"energy_kwh": 0.0}
     point = result.options.get("measurement_point") or options.measurement_point
     accuracy = options.accuracy_class or getattr(options.mapping, "accuracy_class", None)
+    frames = []
     for name, rows in energy.groupby("meter", sort=False):
         meter_id = repo.ensure_meter(project.conn, name, site_id=site_id, measurement_point=point,
                                      accuracy_class=accuracy)
-        repo.insert_energy(project.conn, _energy_frame(source_id, rows, meter_id=meter_id))
+        frames.append(_energy_frame(source_id, rows, meter_id=meter_id))
+    # One insert, so the source's stored totals are recomputed once, not once per meter.
+    repo.insert_energy(project.conn, pd.concat(frames, ignore_index=True))
     totals = {"energy_kwh": float(energy["energy_wh"].sum()) / 1000.0, "meters": float(energy["meter"].nunique())}
     if "cost_total" in result.options:
         totals["cost"] = float(result.options["cost_total"])

@@ -76,7 +76,7 @@ class EnergyChart(QWidget):
         """Draw a recompute response's hourly frame, using the series a worker shaped for it if any.
 
         A hidden chart keeps the response and draws it when it shows, so a drag does not shape
-        and draw a chart that nobody sees.
+        and draw a chart that is not visible.
         """
         self._hidden_response = None
         if response is None:

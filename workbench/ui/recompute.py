@@ -126,7 +126,7 @@ class Recomputer(QObject):
 
 
 class Throttle(QObject):
-    """Passes values to ``show`` at most once per ``interval_ms``, always ending with the latest.
+    """Rate limiter that passes values to ``show`` at most once per ``interval_ms`` and always ends with the latest.
 
     A value offered while the interval since the last one shown runs waits and replaces any
     value that waited before it, and it is shown when the interval ends. So ``show`` gets the

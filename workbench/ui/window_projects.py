@@ -75,8 +75,8 @@ class ProjectFilesMixin:
         if not differences:
             log.info("stored run totals match the energy rows")
             return
-        log.warning("stored run totals differ from the energy rows (%d differences, first: %s); reading the rows",
-                    len(differences), differences[0])
+        log.warning("stored run totals differ from the energy rows (%d differences, first: %s), so the rows "
+                    "are read instead", len(differences), differences[0])
         self.session.distrust_stored_totals()
         box = QMessageBox(QMessageBox.Icon.Warning, "Stored run totals differ from the energy rows",
                           "The run totals stored in this project file do not match its energy rows, so the file "
